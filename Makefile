@@ -1,0 +1,30 @@
+# The two Quick-start commands of the README, plus the benchmark.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FASHION := /usr/share/datasets/fashion-mnist
+
+.PHONY: demo test bench lint data
+
+$(VENV)/.ember-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,plots]'
+	touch $@
+
+# Fashion-MNIST comes from Debian's package; installing it needs root and apt.
+data:
+	@[ -d $(FASHION) ] || (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) \
+		|| echo "note: could not install dataset-fashion-mnist; tests that need it will skip"
+
+demo: $(VENV)/.ember-installed
+	$(VENV)/bin/ember demo backprop
+
+test: $(VENV)/.ember-installed data
+	$(PY) -m pytest
+
+bench: $(VENV)/.ember-installed
+	$(PY) benchmarks/run.py
+
+lint: $(VENV)/.ember-installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

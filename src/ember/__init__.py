@@ -1,0 +1,21 @@
+"""ember: a deep-learning library on NumPy with PyTorch's names and semantics."""
+
+from . import autograd, ops
+from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (
+    Generator,
+    bool_,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    manual_seed,
+    set_default_dtype,
+)
+from .ops import *
+from .tensor import Tensor
+
+bool = bool_
+
+__version__ = "0.1.0"

@@ -1,0 +1,279 @@
+"""``Function``: one differentiable operation, its forward beside its derivative rules.
+
+``Function.apply`` runs ``forward`` and, when a gradient or a tangent is wanted, records a node.
+The node is the ``ctx`` object the rules receive: there is one node per output tensor, and its edges
+point at the nodes (or leaf tensors) of the inputs that require grad.
+
+Two flavours share this machinery:
+
+* ``Function`` (PyTorch's shape, for users): ``forward`` takes detached tensors, returns a tensor.
+* ``Op`` (ember's built-in ops): ``forward`` receives raw arrays and returns an array, so the hot
+  path never builds an intermediate tensor.
+
+In both, ``backward`` and ``jvp`` are written with ember's tensor operations, which is what makes
+derivatives of any order work: under ``create_graph=True`` the engine records them like any forward.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import state
+
+_Tensor: Any = None  # set by ember.tensor at import (keeps the import direction one-way)
+
+_FREED = (
+    "Trying to backward through the graph a second time (or to use saved tensors after they were "
+    "freed). Saved values are released by .backward() and autograd.grad(); pass retain_graph=True "
+    "to the first call if you need to go through the graph again."
+)
+
+
+def register_tensor_type(cls: type) -> None:
+    global _Tensor
+    _Tensor = cls
+
+
+class _Output:
+    """Marker for the node's own output among its saved values."""
+
+
+_OUTPUT = _Output()
+
+
+class Node:
+    """A recorded operation (the ``ctx`` of its rules).
+
+    Engine fields: ``fn`` the Function class, ``next`` one edge per argument (the input's node, the
+    input tensor itself when it is a leaf, or None), ``shapes``/``dtypes`` of the tensor arguments
+    (the engine reduces and casts every gradient to them).
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_freed",
+        "_hooks",
+        "_out",
+        "_out_tangent",
+        "_out_vc",
+        "_out_version",
+        "_retained",
+        "_saved",
+        "_trace",
+        "_versions",
+        "dtypes",
+        "fn",
+        "needs_input_grad",
+        "next",
+        "shapes",
+    )
+
+    def __init__(self, fn: type) -> None:
+        self.fn = fn
+        self._saved: tuple = ()
+        self._hooks: list | None = None
+        self._retained: Any = None
+        self._trace: Any = None
+        self._freed = False
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep inputs, the output or other arrays for backward (released after backward)."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved values; inputs and the output come back as tensors connected to the graph."""
+        if self._freed:
+            raise RuntimeError(_FREED)
+        versions = self._versions if self._saved else ()
+        out = []
+        for value, version in zip(self._saved, versions):
+            if value is _OUTPUT:
+                if self._out_vc[0] != self._out_version:
+                    self._raise_modified("its output", self._out_vc[0], self._out_version)
+                value = _Tensor._make(self._out, self, True)
+                value._tangent = self._out_tangent
+            elif version is not None and value._vc[0] != version:
+                self._raise_modified("an input", value._vc[0], version)
+            out.append(value)
+        return tuple(out)
+
+    def _raise_modified(self, what: str, now: int, then: int) -> None:
+        raise RuntimeError(
+            f"{self.name()}: {what} was saved for backward and then modified by an in-place "
+            f"operation (version {then} when saved, {now} now). Use the out-of-place form of the "
+            "in-place op, or .clone() the tensor before modifying it."
+        )
+
+    def name(self) -> str:
+        return self.fn.__name__ + "Backward"
+
+    def register_hook(self, hook: Any) -> None:
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+
+    def release(self) -> None:
+        """Free the saved values (after a backward without ``retain_graph``)."""
+        self._saved = ()
+        self._out = None
+        self._freed = True
+        self.__dict__.clear()
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class Function:
+    """Base of differentiable operations with PyTorch's custom-Function shape.
+
+    Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` (optionally
+    ``jvp(ctx, *tangents)``) and call ``YourFunction.apply(*args)``. ``forward`` receives detached
+    tensors and runs without recording; ``backward`` returns one gradient per argument (None where
+    there is none).
+    """
+
+    once_differentiable = False  # if True, create_graph through this op raises
+    _raw = False  # Op sets this: forward works on raw arrays
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx: Node, *tangents: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        T = _Tensor
+        st = state
+        record = st.grad_enabled and any(type(a) is T and a._requires_grad for a in args)
+        ctx = Node(cls)
+        if not record and not st.forward_ad:
+            # The hot path (and every backward rule in a plain backward): no node, no bookkeeping.
+            if cls._raw:
+                out = cls.forward(ctx, *[a._data if type(a) is T else a for a in args])
+            else:
+                out = _run_user_forward(cls, ctx, args)[1]
+            return T._make(out if type(out) is np.ndarray else np.asarray(out), None, False)
+        return _apply_recorded(cls, ctx, args, record)
+
+
+class Op(Function):
+    """A built-in op: ``forward`` takes and returns raw arrays (non-tensor args pass as is)."""
+
+    _raw = True
+
+
+def _run_user_forward(cls: type, ctx: Node, args: tuple) -> tuple[tuple, np.ndarray, Any]:
+    """Run a user Function's forward on detached tensors without recording."""
+    T = _Tensor
+    fwd_args = tuple(a.detach() if type(a) is T else a for a in args)
+    prev = state.grad_enabled
+    state.grad_enabled = False
+    try:
+        result = cls.forward(ctx, *fwd_args)
+    finally:
+        state.grad_enabled = prev
+    if type(result) is not T:
+        raise TypeError(
+            f"{cls.__name__}.forward must return one Tensor, got {type(result).__name__}"
+        )
+    return fwd_args, result._data, result
+
+
+def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
+    T = _Tensor
+    edges = []
+    shapes = []
+    dtypes = []
+    for a in args:
+        if type(a) is T:
+            shapes.append(a._data.shape)
+            dtypes.append(a._data.dtype)
+            edges.append((a.grad_fn or a) if (record and a._requires_grad) else None)
+        else:
+            shapes.append(None)
+            dtypes.append(None)
+            edges.append(None)
+    ctx.next = tuple(edges)
+    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    ctx.shapes = tuple(shapes)
+    ctx.dtypes = tuple(dtypes)
+    ctx._out_tangent = None
+    if cls._raw:
+        fwd_args: tuple = tuple(a._data if type(a) is T else a for a in args)
+        out = cls.forward(ctx, *fwd_args)
+        out_obj: Any = out
+    else:
+        fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    _resolve_saved(ctx, args, fwd_args, out_obj, out)
+    floating = out.dtype.kind == "f"
+    result = T._make(out, ctx if (record and floating) else None, record and floating)
+    if ctx._saved:
+        ctx._out_vc = result._vc
+        ctx._out_version = 0
+    if state.anomaly and record:
+        ctx._trace = traceback.extract_stack()[:-3]
+    if state.forward_ad:
+        result._tangent = _forward_tangent(cls, ctx, args) if floating else None
+        ctx._out_tangent = result._tangent
+    return result
+
+
+def _resolve_saved(ctx: Node, args: tuple, fwd_args: tuple, out_obj: Any, out: np.ndarray) -> None:
+    """Map saved forward values back to the tensors they came from, noting their versions."""
+    saved = ctx._saved
+    if not saved:
+        ctx._versions = ()
+        return
+    values = []
+    versions = []
+    for value in saved:
+        version = None
+        if value is out_obj:
+            value = _OUTPUT
+            ctx._out = out
+        else:
+            for arg, fwd in zip(args, fwd_args):
+                if value is fwd and type(arg) is _Tensor:
+                    value = arg
+                    version = arg._vc[0]
+                    break
+        values.append(value)
+        versions.append(version)
+    ctx._saved = tuple(values)
+    ctx._versions = tuple(versions)
+
+
+def _forward_tangent(cls: type, ctx: Node, args: tuple) -> Any:
+    """Push the inputs' tangents through the op's jvp rule (absent tangents count as zero)."""
+    T = _Tensor
+    tangents = [a._tangent if type(a) is T else None for a in args]
+    if all(t is None for t in tangents):
+        return None
+    tangents = [
+        (t if t is not None else T._make(np.zeros_like(a._data), None, False))
+        if type(a) is T and a._data.dtype.kind == "f"
+        else None
+        for a, t in zip(args, tangents)
+    ]
+    state.forward_ad = False
+    try:
+        tangent = cls.jvp(ctx, *tangents)
+    except NotImplementedError:
+        raise NotImplementedError(f"{cls.__name__} has no forward-mode (jvp) rule") from None
+    finally:
+        state.forward_ad = True
+    return tangent

@@ -1,0 +1,3 @@
+"""placeholder family"""
+
+__all__: list[str] = []

@@ -1,0 +1,782 @@
+"""``Tensor``: an n-dimensional array that records the operations applied to it.
+
+Fields and properties live here; every computation is a one-line delegation to ``ember.ops``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import backend, ops
+from .autograd import engine, function
+from .autograd.grad_mode import state
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` takes the hook out again."""
+
+    __slots__ = ("_hook", "_hooks")
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation (``ember.tensor([1.0, 2.0])``)."""
+
+    __slots__ = (
+        "__weakref__",
+        "_base",
+        "_data",
+        "_hooks",
+        "_requires_grad",
+        "_tangent",
+        "_vc",
+        "grad",
+        "grad_fn",
+    )
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        self._init(backend.array_from(data, dtype), None, False)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, data: np.ndarray, grad_fn: Any, requires_grad: bool) -> None:
+        self._data = data
+        self.grad_fn = grad_fn
+        self._requires_grad = requires_grad
+        self.grad: Tensor | None = None
+        self._vc = [0]
+        self._base = None
+        self._hooks: list | None = None
+        self._tangent: Tensor | None = None
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn: Any, requires_grad: bool) -> Tensor:
+        t = object.__new__(cls)
+        t._init(data, grad_fn, requires_grad)
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying NumPy array (shared, not copied)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value
+        self._vc[0] += 1
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def T(self) -> Tensor:
+        return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        return ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether gradients are recorded for this leaf tensor (in place)."""
+        if not self.is_leaf:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use .detach() to get a tensor "
+                "outside the graph"
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only floating point tensors can require gradients, got dtype {self.dtype}; "
+                "convert first, e.g. x.float().requires_grad_()"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (reverse topological order)."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn. Set "
+                "requires_grad=True on the leaf tensors you want gradients for, and do not compute "
+                "the output under no_grad()"
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs, but the "
+                    f"output has shape {tuple(self.shape)}; pass gradient= (same shape)"
+                )
+            gradient = Tensor._make(np.ones_like(self._data), None, False)
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor(gradient, dtype=self.dtype)
+        if gradient.shape != self.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {tuple(gradient.shape)} but the output has shape "
+                f"{tuple(self.shape)}"
+            )
+        retain = create_graph if retain_graph is None else retain_graph
+        engine.run_backward([self], [gradient], retain, create_graph)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, outside the graph."""
+        t = Tensor._make(self._data, None, False)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require grad"
+            )
+        if self.grad_fn is not None:
+            self.grad_fn.register_hook(hook)
+            return RemovableHandle(self.grad_fn._hooks, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    # ------------------------------------------------------------------ conversion
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self._data.size} elements cannot be converted to a scalar"
+            )
+        return self._data.item()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on a Tensor that requires grad; use tensor.detach().numpy()"
+            )
+        return self._data
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(device)`` or ``to(other)``; returns self when nothing changes."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif (isinstance(a, str) and a in ("cpu",)) or a is None:
+                backend.check_device(a)
+            else:
+                try:
+                    dtype = backend.as_dtype(a)
+                except TypeError:
+                    backend.check_device(a)
+        if "device" in kwargs:
+            backend.check_device(kwargs["device"])
+        if dtype is None or backend.as_dtype(dtype) == self.dtype:
+            return self
+        return ops.cast(self, backend.as_dtype(dtype))
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(backend.float32)
+
+    def double(self) -> Tensor:
+        return self.to(backend.float64)
+
+    def long(self) -> Tensor:
+        return self.to(backend.int64)
+
+    def int(self) -> Tensor:
+        return self.to(backend.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(backend.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        return ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self._data.flags.c_contiguous else ops.clone(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
+            )
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(ops.unbind(self, 0))
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return ops.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return ops.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ops.ge(self, other)
+
+    def __invert__(self) -> Tensor:
+        return ops.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return ops.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return ops.logical_or(self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._inplace(ops.index_put, index, value)
+
+    # ------------------------------------------------------------------ in-place
+    def _inplace(self, op: Callable[..., Tensor], *args: Any) -> Tensor:
+        """Run ``op(self, *args)`` and write the result into self, rebasing self's history on it."""
+        grad_on = state.grad_enabled
+        if grad_on and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{op.__name__}: a leaf tensor that requires grad cannot be modified in place "
+                "(wrap the update in ember.no_grad())"
+            )
+        if grad_on and self._base is not None and self._requires_grad:
+            raise RuntimeError(
+                f"{op.__name__}: in-place modification of a view of a tensor that requires grad "
+                "is not supported; use the out-of-place op or .clone() the view first"
+            )
+        source = self.detach() if self.grad_fn is None else _alias(self)
+        result = op(source, *args)
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise TypeError(
+                f"{op.__name__}: result dtype {result.dtype} can't be cast to the in-place "
+                f"output dtype {self.dtype}"
+            )
+        if self._data.flags.writeable:
+            np.copyto(self._data, result._data, casting="unsafe")
+        else:
+            raise RuntimeError(
+                f"{op.__name__}: the tensor is a read-only view (from expand/broadcast_to); "
+                ".clone() it before writing"
+            )
+        self._vc[0] += 1
+        if result.grad_fn is not None:
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        if result._tangent is not None:
+            self._tangent = result._tangent
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(ops.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(ops.sub, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(ops.mul, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(ops.div, other)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.add, other if alpha == 1 else ops.mul(other, alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.sub, other if alpha == 1 else ops.mul(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(ops.mul, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(ops.div, other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        return self._inplace(ops.clamp, min, max)
+
+    def copy_(self, src: Any) -> Tensor:
+        return self._inplace(ops.copy_from, src)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._inplace(ops.copy_from, value)
+
+    def zero_(self) -> Tensor:
+        return self._inplace(ops.copy_from, 0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        sample = backend.rng(generator).normal(mean, std, self.shape)
+        return self._inplace(ops.copy_from, sample.astype(self.dtype))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        sample = backend.rng(generator).uniform(a, b, self.shape)
+        return self._inplace(ops.copy_from, sample.astype(self.dtype))
+
+    # ------------------------------------------------------------- ops as methods (see ember.ops)
+    def add(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.add(self, *args, **kwargs)
+
+    def sub(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sub(self, *args, **kwargs)
+
+    def mul(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.mul(self, *args, **kwargs)
+
+    def div(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.div(self, *args, **kwargs)
+
+    def neg(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.neg(self, *args, **kwargs)
+
+    def pow(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.pow(self, *args, **kwargs)
+
+    def exp(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.exp(self, *args, **kwargs)
+
+    def log(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.log(self, *args, **kwargs)
+
+    def log1p(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.log1p(self, *args, **kwargs)
+
+    def expm1(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.expm1(self, *args, **kwargs)
+
+    def sqrt(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sqrt(self, *args, **kwargs)
+
+    def rsqrt(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.rsqrt(self, *args, **kwargs)
+
+    def abs(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.abs(self, *args, **kwargs)
+
+    def sign(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sign(self, *args, **kwargs)
+
+    def sin(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sin(self, *args, **kwargs)
+
+    def cos(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.cos(self, *args, **kwargs)
+
+    def tan(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.tan(self, *args, **kwargs)
+
+    def tanh(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.tanh(self, *args, **kwargs)
+
+    def sigmoid(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sigmoid(self, *args, **kwargs)
+
+    def relu(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.relu(self, *args, **kwargs)
+
+    def clamp(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.clamp(self, *args, **kwargs)
+
+    def clip(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.clip(self, *args, **kwargs)
+
+    def maximum(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.maximum(self, *args, **kwargs)
+
+    def minimum(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.minimum(self, *args, **kwargs)
+
+    def reciprocal(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.reciprocal(self, *args, **kwargs)
+
+    def eq(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.eq(self, *args, **kwargs)
+
+    def ne(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.ne(self, *args, **kwargs)
+
+    def lt(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.lt(self, *args, **kwargs)
+
+    def le(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.le(self, *args, **kwargs)
+
+    def gt(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.gt(self, *args, **kwargs)
+
+    def ge(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.ge(self, *args, **kwargs)
+
+    def logical_not(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.logical_not(self, *args, **kwargs)
+
+    def logical_and(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.logical_and(self, *args, **kwargs)
+
+    def logical_or(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.logical_or(self, *args, **kwargs)
+
+    def sum(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.mean(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.prod(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.min(self, *args, **kwargs)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.amin(self, *args, **kwargs)
+
+    def argmax(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.argmin(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.std(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.norm(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.logsumexp(self, *args, **kwargs)
+
+    def sum_to_size(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.sum_to_size(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.any(self, *args, **kwargs)
+
+    def matmul(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.matmul(self, *args, **kwargs)
+
+    def mm(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.mm(self, *args, **kwargs)
+
+    def bmm(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.bmm(self, *args, **kwargs)
+
+    def dot(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.dot(self, *args, **kwargs)
+
+    def outer(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.outer(self, *args, **kwargs)
+
+    def reshape(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.reshape(self, *args, **kwargs)
+
+    def view(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.view(self, *args, **kwargs)
+
+    def flatten(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.flatten(self, *args, **kwargs)
+
+    def unflatten(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.unflatten(self, *args, **kwargs)
+
+    def transpose(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.transpose(self, *args, **kwargs)
+
+    def permute(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.permute(self, *args, **kwargs)
+
+    def squeeze(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.squeeze(self, *args, **kwargs)
+
+    def unsqueeze(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.unsqueeze(self, *args, **kwargs)
+
+    def expand(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.expand(self, *args, **kwargs)
+
+    def broadcast_to(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.broadcast_to(self, *args, **kwargs)
+
+    def repeat(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.repeat(self, *args, **kwargs)
+
+    def tile(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.tile(self, *args, **kwargs)
+
+    def split(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.split(self, *args, **kwargs)
+
+    def chunk(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.chunk(self, *args, **kwargs)
+
+    def unbind(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.unbind(self, *args, **kwargs)
+
+    def flip(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.flip(self, *args, **kwargs)
+
+    def roll(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.roll(self, *args, **kwargs)
+
+    def tril(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.tril(self, *args, **kwargs)
+
+    def triu(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.triu(self, *args, **kwargs)
+
+    def gather(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.gather(self, *args, **kwargs)
+
+    def scatter_add(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.scatter_add(self, *args, **kwargs)
+
+    def index_select(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.index_select(self, *args, **kwargs)
+
+    def masked_fill(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.masked_fill(self, *args, **kwargs)
+
+    def take_along_dim(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.take_along_dim(self, *args, **kwargs)
+
+    def softmax(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.softmax(self, *args, **kwargs)
+
+    def log_softmax(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.log_softmax(self, *args, **kwargs)
+
+    def t(self) -> Tensor:
+        return ops.transpose(self, 0, 1) if self.ndim == 2 else self
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return ops.expand(self, other.shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return ops.reshape(self, other.shape)
+
+    reshape_as = view_as
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return ops.where(condition, self, other)
+
+
+def _alias(t: Tensor) -> Tensor:
+    """Another handle on the same data and history (what an in-place op consumes)."""
+    a = Tensor._make(t._data, t.grad_fn, t._requires_grad)
+    a._vc = t._vc
+    a._tangent = t._tangent
+    return a
+
+
+def _float_formatter(data: np.ndarray) -> dict:
+    """PyTorch's look: ``1.`` for whole numbers, four decimals otherwise, scientific when needed."""
+    finite = np.abs(data[np.isfinite(data)])
+    nonzero = finite[finite != 0]
+    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4):
+        return {"float_kind": lambda x: f"{x:.4e}"}
+    if bool(np.all(finite == np.round(finite))):
+        return {"float_kind": lambda x: f"{x:.0f}."}
+    return {"float_kind": lambda x: f"{x:.4f}"}
+
+
+def _format(t: Tensor) -> str:
+    data = t._data
+    formatter = _float_formatter(data) if data.dtype.kind == "f" else None
+    body = np.array2string(
+        data, separator=", ", prefix="tensor(", formatter=formatter, threshold=1000
+    )
+    extras = []
+    if data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
+        extras.append(f"dtype=ember.{data.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+function.register_tensor_type(Tensor)
