@@ -13,6 +13,7 @@ from .backend import (
     manual_seed,
     set_default_dtype,
 )
+from .creation import *
 from .ops import *
 from .tensor import Tensor
 

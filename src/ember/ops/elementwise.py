@@ -6,17 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import result_type, xp
+from ..backend import get_default_dtype, result_type, xp
 
 __all__ = ["add", "cos", "div", "exp", "log", "mul", "neg", "sin", "sub"]
 
 
-def _promote(a: Any, b: Any) -> tuple[Any, Any]:
-    """Cast two operands to PyTorch's result dtype (Python scalars stay scalars: they are weak)."""
+def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
+    """Cast two operands to PyTorch's result dtype (Python scalars stay scalars: they are weak);
+    ``floating`` asks for a floating result (true division of integers)."""
     ta, tb = type(a) is xp.ndarray, type(b) is xp.ndarray
-    if ta and tb and a.dtype == b.dtype:
+    if ta and tb and a.dtype == b.dtype and (a.dtype.kind == "f" or not floating):
         return a, b
     dt = result_type(a, b)
+    if floating and dt.kind != "f":
+        dt = get_default_dtype()
     if ta and a.dtype != dt:
         a = a.astype(dt)
     if tb and b.dtype != dt:
@@ -86,10 +89,7 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _promote(a, b)
-        if a.dtype.kind != "f":
-            dt = result_type(a, 1.0)
-            a = a.astype(dt)
+        a, b = _promote(a, b, floating=True)
         ctx.save_for_backward(a, b)
         return a / b
 

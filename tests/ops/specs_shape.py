@@ -1,0 +1,5 @@
+"""Op specs: shape family (see harness.py)."""
+
+from .harness import OpSpec
+
+SPECS: list[OpSpec] = []

@@ -1,0 +1,65 @@
+"""Generic tests derived from every family's op specs (see harness.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+from ember.autograd.gradcheck import gradcheck, gradgradcheck
+
+from . import specs_elementwise, specs_index, specs_linalg, specs_nn, specs_reduce, specs_shape
+from .harness import case_id, ids
+
+SPECS = [
+    *specs_elementwise.SPECS,
+    *specs_reduce.SPECS,
+    *specs_linalg.SPECS,
+    *specs_shape.SPECS,
+    *specs_index.SPECS,
+    *specs_nn.SPECS,
+]
+ALL = ids(SPECS)
+DIFF = [(s, c) for s, c in ALL if s.differentiable]
+GRADGRAD = [(s, c) for s, c in DIFF if s.gradgrad]
+
+
+@pytest.mark.parametrize(("spec", "case"), ALL, ids=case_id)
+def test_forward_matches_numpy(spec, case):
+    xs = spec.tensors(case, ember.float64, requires_grad=False)
+    out = spec.fn(*xs)
+    expected = spec.ref(*spec.arrays(case))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-7, atol=1e-10)
+    assert out.shape == np.shape(expected)
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_gradcheck(spec, case):
+    xs = spec.tensors(case, ember.float64, requires_grad=True)
+    assert gradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp)
+
+
+@pytest.mark.parametrize(("spec", "case"), GRADGRAD, ids=case_id)
+def test_gradgradcheck(spec, case):
+    xs = spec.tensors(case, ember.float64, requires_grad=True)
+    assert gradgradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol)
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_no_graph_under_no_grad(spec, case):
+    xs = spec.tensors(case, ember.float32, requires_grad=True)
+    with ember.no_grad():
+        out = spec.fn(*xs)
+    assert out.grad_fn is None and not out.requires_grad
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_float32_stays_float32(spec, case):
+    xs = spec.tensors(case, ember.float32, requires_grad=True)
+    out = spec.fn(*xs)
+    assert out.dtype == ember.float32
+    if out.requires_grad and out.numel():
+        out.sum().backward()
+        for x in xs:
+            if x.requires_grad and x.grad is not None:
+                assert x.grad.dtype == ember.float32
