@@ -9,6 +9,8 @@ running hooks, checking for NaN/Inf under anomaly detection, and freeing saved v
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -176,11 +178,15 @@ def _input_grads(node: Node, g: Any, T: type) -> list[tuple[Any, Any]]:
 
 
 def _raise_anomaly(node: Node, i: int) -> None:
-    where = "".join(node._trace.format()) if node._trace else "(no trace recorded)\n"
+    frames = [f for f in node._trace or () if not f.filename.startswith(_PACKAGE_DIR)]
+    where = "".join(traceback.format_list(frames)) if frames else "(not recorded)\n"
     raise RuntimeError(
         f"Function '{node.name()}' returned nan or inf values in its gradient for input {i}.\n"
-        f"The forward op was created at:\n{where}"
+        f"The forward op was created at (most recent call last):\n{where}"
     )
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def grad(
