@@ -1,14 +1,18 @@
 """Reverse-mode differentiation: the lecture's backward pass over the recorded DAG.
 
-Nodes are visited in reverse topological order (an iterative depth-first search, so a chain of any
-length works), each node's adjoint is complete when it is visited, and the chain rule increments
-(``+=``) the adjoints of its inputs. The engine does, once for every op, what no op should repeat:
-reducing a broadcast gradient to its input's shape, casting it to the input's dtype, accumulating,
-running hooks, checking for NaN/Inf under anomaly detection, and freeing saved values.
+Nodes are visited in reverse topological order: every node carries its creation number, and a
+node's inputs were always created before it, so taking pending nodes latest-first from a heap
+visits each node only after all its consumers have added their share to its adjoint. The walk is
+iterative (a chain of any length works) and touches only nodes that lead to tensors requiring grad.
+
+The engine does, once for every op, what no op should repeat: reducing a broadcast gradient to
+its input's shape, casting it to the input's dtype, accumulating (``+=``), running hooks, checking
+for NaN/Inf under anomaly detection, and freeing saved values.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import traceback
 from collections.abc import Sequence
@@ -21,28 +25,19 @@ from .function import Node
 from .grad_mode import state
 
 
-def _topological(roots: Sequence[Any]) -> list[Node]:
-    """Nodes reachable from ``roots`` in post-order (inputs before the nodes that use them)."""
+def _needed(roots: Sequence[Any], targets: dict[int, int]) -> set[int]:
+    """Ids of the nodes from which some target can be reached (only those need running)."""
     order: list[Node] = []
     seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in roots if type(r) is Node]
-    while stack:
+    while stack:  # iterative post-order: inputs before the nodes that use them
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for e in node.next:
-            if type(e) is Node and id(e) not in seen:
-                stack.append((e, False))
-    return order
-
-
-def _needed(order: list[Node], targets: dict[int, int]) -> set[int]:
-    """Ids of the nodes from which some target can be reached (only those need running)."""
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((e, False) for e in node.next if type(e) is Node and id(e) not in seen)
     needed: set[int] = set()
     for node in order:
         if any(e is not None and (id(e) in targets or id(e) in needed) for e in node.next):
@@ -63,54 +58,43 @@ def run_backward(
     Without ``inputs`` the gradients accumulate into the ``.grad`` of the leaves; with ``inputs``
     nothing accumulates and their gradients are returned (``autograd.grad``).
     """
-    T = function._Tensor
     edges = [r.grad_fn or r for r in roots]
     targets = None if inputs is None else {id(x.grad_fn or x): i for i, x in enumerate(inputs)}
     captured: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-    order = _topological(edges)
-    needed = None if targets is None else _needed(order, targets)
+    needed = None if targets is None else _needed(edges, targets)
 
-    pending: dict[int, Any] = {}
+    pending: dict[int, Any] = {}  # id(edge) -> adjoint accumulated so far
+    heap: list[tuple[int, int, Node]] = []  # (-creation number, id, node)
     leaves: dict[int, Any] = {}
     for edge, g in zip(edges, grads):
-        _accumulate(pending, leaves, edge, g, T)
+        _send(pending, heap, leaves, edge, g)
 
     prev = state.grad_enabled
     state.grad_enabled = create_graph
     try:
-        for node in reversed(order):
-            g = pending.pop(id(node), None)
-            if g is None or (
-                needed is not None and id(node) not in needed and id(node) not in targets
-            ):
-                continue
-            g = _run_node_hooks(node, g, create_graph)
-            if targets is not None and id(node) in targets:
-                captured[targets[id(node)]] = g
-                if id(node) not in needed:
+        while heap:
+            node = heapq.heappop(heap)[2]
+            key = id(node)
+            g = pending.pop(key)
+            if node._hooks or node._retained is not None:
+                g = _run_node_hooks(node, g, create_graph)
+            if targets is not None:
+                if key in targets:
+                    captured[targets[key]] = g
+                if key not in needed:
                     continue
             if create_graph and node.fn.once_differentiable:
                 raise RuntimeError(
                     f"{node.name()} is once-differentiable: it cannot be part of a graph recorded "
                     "with create_graph=True"
                 )
-            for edge, gi in _input_grads(node, g, T):
+            for edge, gi in _input_grads(node, g):
                 if needed is None or id(edge) in needed or id(edge) in targets:
-                    _accumulate(pending, leaves, edge, gi, T)
+                    _send(pending, heap, leaves, edge, gi)
             if not retain_graph:
                 node.release()
         for key, leaf in leaves.items():
-            g = pending.pop(key)
-            for hook in leaf._hooks or ():
-                replaced = hook(g)
-                if replaced is not None:
-                    g = replaced
-            if targets is not None:
-                captured[targets[key]] = g
-            elif leaf.grad is None:
-                leaf.grad = g if create_graph else g.detach()
-            else:
-                leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
+            _deliver_to_leaf(leaf, pending.pop(key), create_graph, targets, captured, key)
     finally:
         state.grad_enabled = prev
 
@@ -125,12 +109,33 @@ def run_backward(
     return tuple(captured)
 
 
-def _accumulate(pending: dict, leaves: dict, edge: Any, g: Any, T: type) -> None:
+def _send(pending: dict, heap: list, leaves: dict, edge: Any, g: Any) -> None:
+    """Add ``g`` to the adjoint of ``edge`` (a node, or a leaf tensor)."""
     key = id(edge)
     old = pending.get(key)
-    pending[key] = g if old is None else old + g
-    if type(edge) is T:
-        leaves[key] = edge
+    if old is None:
+        pending[key] = g
+        if type(edge) is Node:
+            heapq.heappush(heap, (-edge.seq, key, edge))
+        else:
+            leaves[key] = edge
+    else:
+        pending[key] = old + g
+
+
+def _deliver_to_leaf(
+    leaf: Any, g: Any, create_graph: bool, targets: dict | None, captured: list, key: int
+) -> None:
+    for hook in leaf._hooks or ():
+        replaced = hook(g)
+        if replaced is not None:
+            g = replaced
+    if targets is not None:
+        captured[targets[key]] = g
+    elif leaf.grad is None:
+        leaf.grad = g if create_graph else g.detach()
+    else:
+        leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
 
 
 def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
@@ -145,7 +150,7 @@ def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _input_grads(node: Node, g: Any, T: type) -> list[tuple[Any, Any]]:
+def _input_grads(node: Node, g: Any) -> list[tuple[Any, Any]]:
     """Run the node's backward rule; reduce and cast each gradient to its input's shape/dtype."""
     result = node.fn.backward(node, g)
     if type(result) is not tuple:
@@ -154,11 +159,12 @@ def _input_grads(node: Node, g: Any, T: type) -> list[tuple[Any, Any]]:
         raise RuntimeError(
             f"{node.name()} returned {len(result)} gradients but its op has {len(node.next)} inputs"
         )
+    T = function._Tensor
     out = []
     for i, (edge, gi) in enumerate(zip(node.next, result)):
         if edge is None or gi is None:
             continue
-        if type(gi) is not T:
+        if not isinstance(gi, T):
             gi = T._make(np.asarray(gi), None, False)
         shape = node.shapes[i]
         if gi._data.shape != shape:

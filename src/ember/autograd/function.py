@@ -16,6 +16,7 @@ derivatives of any order work: under ``create_graph=True`` the engine records th
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 from .grad_mode import state
 
 _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction one-way)
+
+_sequence = itertools.count()  # creation order of nodes: a later node never feeds an earlier one
 
 _FREED = (
     "Trying to backward through the graph a second time (or to use saved tensors after they were "
@@ -55,30 +58,28 @@ class Node:
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_freed",
-        "_hooks",
         "_out",
         "_out_tangent",
         "_out_vc",
         "_out_version",
-        "_retained",
         "_saved",
-        "_trace",
         "_versions",
         "dtypes",
         "fn",
         "needs_input_grad",
         "next",
+        "seq",
         "shapes",
     )
+    # Rarely set: an instance value lands in __dict__, so the common case costs nothing.
+    _hooks: list | None = None
+    _retained: Any = None
+    _trace: Any = None
+    _freed = False
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
         self._saved: tuple = ()
-        self._hooks: list | None = None
-        self._retained: Any = None
-        self._trace: Any = None
-        self._freed = False
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep inputs, the output or other arrays for backward (released after backward)."""
@@ -119,10 +120,11 @@ class Node:
 
     def release(self) -> None:
         """Free the saved values (after a backward without ``retain_graph``)."""
-        self._saved = ()
-        self._out = None
-        self._freed = True
-        self.__dict__.clear()
+        if self._saved:
+            self._saved = ()
+            self._out = None
+            self.__dict__.clear()
+            self._freed = True
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -156,16 +158,20 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         T = _Tensor
         st = state
-        record = st.grad_enabled and any(type(a) is T and a._requires_grad for a in args)
-        ctx = Node(cls)
-        if not record and not st.forward_ad:
-            # The hot path (and every backward rule in a plain backward): no node, no bookkeeping.
-            if cls._raw:
-                out = cls.forward(ctx, *[a._data if type(a) is T else a for a in args])
-            else:
-                out = _run_user_forward(cls, ctx, args)[1]
-            return T._make(out if type(out) is np.ndarray else np.asarray(out), None, False)
-        return _apply_recorded(cls, ctx, args, record)
+        record = False
+        if st.grad_enabled:
+            for a in args:
+                if isinstance(a, T) and a._requires_grad:
+                    record = True
+                    break
+        if record or st.forward_ad:
+            return _apply_recorded(cls, Node(cls), args, record)
+        # The hot path (and every rule in a plain backward): no bookkeeping beyond forward.
+        if cls._raw:
+            out = cls.forward(Node(cls), *[a._data if isinstance(a, T) else a for a in args])
+        else:
+            out = _run_user_forward(cls, Node(cls), args)[1]
+        return T._make(out if type(out) is np.ndarray else np.asarray(out), None, False)
 
 
 class Op(Function):
@@ -197,7 +203,7 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
     shapes = []
     dtypes = []
     for a in args:
-        if type(a) is T:
+        if isinstance(a, T):
             shapes.append(a._data.shape)
             dtypes.append(a._data.dtype)
             edges.append((a.grad_fn or a) if (record and a._requires_grad) else None)
@@ -206,26 +212,29 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
             dtypes.append(None)
             edges.append(None)
     ctx.next = tuple(edges)
-    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    ctx.needs_input_grad = tuple([e is not None for e in edges])
     ctx.shapes = tuple(shapes)
     ctx.dtypes = tuple(dtypes)
     ctx._out_tangent = None
     if cls._raw:
-        fwd_args: tuple = tuple(a._data if type(a) is T else a for a in args)
+        fwd_args: tuple = tuple([a._data if isinstance(a, T) else a for a in args])
         out = cls.forward(ctx, *fwd_args)
         out_obj: Any = out
     else:
         fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    _resolve_saved(ctx, args, fwd_args, out_obj, out)
+    if ctx._saved:
+        _resolve_saved(ctx, args, fwd_args, out_obj, out)
     floating = out.dtype.kind == "f"
     result = T._make(out, ctx if (record and floating) else None, record and floating)
     if ctx._saved:
         ctx._out_vc = result._vc
         ctx._out_version = 0
-    if state.anomaly and record:
-        ctx._trace = traceback.extract_stack()[:-3]
+    if record:
+        ctx.seq = next(_sequence)
+        if state.anomaly:
+            ctx._trace = traceback.extract_stack()[:-3]
     if state.forward_ad:
         result._tangent = _forward_tangent(cls, ctx, args) if floating else None
         ctx._out_tangent = result._tangent
@@ -235,9 +244,6 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
 def _resolve_saved(ctx: Node, args: tuple, fwd_args: tuple, out_obj: Any, out: np.ndarray) -> None:
     """Map saved forward values back to the tensors they came from, noting their versions."""
     saved = ctx._saved
-    if not saved:
-        ctx._versions = ()
-        return
     values = []
     versions = []
     for value in saved:
@@ -247,7 +253,7 @@ def _resolve_saved(ctx: Node, args: tuple, fwd_args: tuple, out_obj: Any, out: n
             ctx._out = out
         else:
             for arg, fwd in zip(args, fwd_args):
-                if value is fwd and type(arg) is _Tensor:
+                if value is fwd and isinstance(arg, _Tensor):
                     value = arg
                     version = arg._vc[0]
                     break

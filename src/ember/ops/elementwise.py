@@ -15,8 +15,13 @@ def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     """Cast two operands to PyTorch's result dtype (Python scalars stay scalars: they are weak);
     ``floating`` asks for a floating result (true division of integers)."""
     ta, tb = type(a) is xp.ndarray, type(b) is xp.ndarray
-    if ta and tb and a.dtype == b.dtype and (a.dtype.kind == "f" or not floating):
-        return a, b
+    if ta and tb:
+        if a.dtype == b.dtype and (not floating or a.dtype.kind == "f"):
+            return a, b
+    elif ta or tb:
+        array, scalar = (a, b) if ta else (b, a)
+        if _weak_keeps(array, scalar) and (not floating or array.dtype.kind == "f"):
+            return a, b
     dt = result_type(a, b)
     if floating and dt.kind != "f":
         dt = get_default_dtype()
@@ -27,6 +32,16 @@ def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     if not ta and not tb:
         a = xp.asarray(a, dtype=dt)
     return a, b
+
+
+def _weak_keeps(array: Any, scalar: Any) -> bool:
+    """Whether a Python scalar leaves the array's dtype as it is (NumPy agrees with PyTorch)."""
+    t = type(scalar)
+    return (
+        t is bool
+        or (t is int and array.dtype.kind != "b")
+        or (t is float and array.dtype.kind == "f")
+    )
 
 
 class Add(Op):
