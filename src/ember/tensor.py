@@ -33,40 +33,31 @@ class RemovableHandle:
 class Tensor:
     """An n-dimensional array with automatic differentiation (``ember.tensor([1.0, 2.0])``)."""
 
-    __slots__ = (
-        "__weakref__",
-        "_base",
-        "_data",
-        "_hooks",
-        "_requires_grad",
-        "_tangent",
-        "_vc",
-        "grad",
-        "grad_fn",
-    )
+    __slots__ = ("__dict__", "__weakref__", "_data", "_requires_grad", "_vc", "grad_fn")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+    # Rarely set: an instance value lands in __dict__, so creating a tensor stays cheap.
+    grad: Tensor | None = None
+    _base: Tensor | None = None  # the tensor this one is a view of
+    _hooks: list | None = None
+    _tangent: Tensor | None = None  # forward-mode tangent
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        self._init(backend.array_from(data, dtype), None, False)
+        self._data = backend.array_from(data, dtype)
+        self.grad_fn = None
+        self._requires_grad = False
+        self._vc = [0]  # version counter, shared with views
         if requires_grad:
             self.requires_grad_(True)
-
-    def _init(self, data: np.ndarray, grad_fn: Any, requires_grad: bool) -> None:
-        self._data = data
-        self.grad_fn = grad_fn
-        self._requires_grad = requires_grad
-        self.grad: Tensor | None = None
-        self._vc = [0]
-        self._base = None
-        self._hooks: list | None = None
-        self._tangent: Tensor | None = None
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any, requires_grad: bool) -> Tensor:
         t = object.__new__(cls)
-        t._init(data, grad_fn, requires_grad)
+        t._data = data
+        t.grad_fn = grad_fn
+        t._requires_grad = requires_grad
+        t._vc = [0]
         return t
 
     # ------------------------------------------------------------------ properties

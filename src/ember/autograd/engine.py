@@ -67,7 +67,15 @@ def run_backward(
     heap: list[tuple[int, int, Node]] = []  # (-creation number, id, node)
     leaves: dict[int, Any] = {}
     for edge, g in zip(edges, grads):
-        _send(pending, heap, leaves, edge, g)
+        key = id(edge)
+        if key in pending:
+            pending[key] = pending[key] + g
+            continue
+        pending[key] = g
+        if type(edge) is Node:
+            heapq.heappush(heap, (-edge.seq, key, edge))
+        else:
+            leaves[key] = edge
 
     prev = state.grad_enabled
     state.grad_enabled = create_graph
@@ -89,8 +97,18 @@ def run_backward(
                     "with create_graph=True"
                 )
             for edge, gi in _input_grads(node, g):
-                if needed is None or id(edge) in needed or id(edge) in targets:
-                    _send(pending, heap, leaves, edge, gi)
+                ekey = id(edge)
+                if needed is not None and ekey not in needed and ekey not in targets:
+                    continue
+                old = pending.get(ekey)
+                if old is not None:
+                    pending[ekey] = old + gi
+                    continue
+                pending[ekey] = gi
+                if type(edge) is Node:
+                    heapq.heappush(heap, (-edge.seq, ekey, edge))
+                else:
+                    leaves[ekey] = edge
             if not retain_graph:
                 node.release()
         for key, leaf in leaves.items():
@@ -107,20 +125,6 @@ def run_backward(
                 "outputs; pass allow_unused=True to get None for it"
             )
     return tuple(captured)
-
-
-def _send(pending: dict, heap: list, leaves: dict, edge: Any, g: Any) -> None:
-    """Add ``g`` to the adjoint of ``edge`` (a node, or a leaf tensor)."""
-    key = id(edge)
-    old = pending.get(key)
-    if old is None:
-        pending[key] = g
-        if type(edge) is Node:
-            heapq.heappush(heap, (-edge.seq, key, edge))
-        else:
-            leaves[key] = edge
-    else:
-        pending[key] = old + g
 
 
 def _deliver_to_leaf(

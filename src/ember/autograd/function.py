@@ -59,7 +59,6 @@ class Node:
         "__dict__",
         "__weakref__",
         "_out",
-        "_out_tangent",
         "_out_vc",
         "_out_version",
         "_saved",
@@ -76,6 +75,7 @@ class Node:
     _retained: Any = None
     _trace: Any = None
     _freed = False
+    _out_tangent: Any = None
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
@@ -199,29 +199,35 @@ def _run_user_forward(cls: type, ctx: Node, args: tuple) -> tuple[tuple, np.ndar
 
 def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
     T = _Tensor
-    edges = []
-    shapes = []
-    dtypes = []
+    fwd_args: list = []
+    edges: list = []
+    needs: list = []
+    shapes: list = []
+    dtypes: list = []
     for a in args:
         if isinstance(a, T):
-            shapes.append(a._data.shape)
-            dtypes.append(a._data.dtype)
-            edges.append((a.grad_fn or a) if (record and a._requires_grad) else None)
+            d = a._data
+            fwd_args.append(d)
+            shapes.append(d.shape)
+            dtypes.append(d.dtype)
+            need = record and a._requires_grad
+            edges.append((a.grad_fn or a) if need else None)
+            needs.append(need)
         else:
+            fwd_args.append(a)
             shapes.append(None)
             dtypes.append(None)
             edges.append(None)
-    ctx.next = tuple(edges)
-    ctx.needs_input_grad = tuple([e is not None for e in edges])
-    ctx.shapes = tuple(shapes)
-    ctx.dtypes = tuple(dtypes)
-    ctx._out_tangent = None
+            needs.append(False)
+    ctx.next = edges
+    ctx.needs_input_grad = needs
+    ctx.shapes = shapes
+    ctx.dtypes = dtypes
     if cls._raw:
-        fwd_args: tuple = tuple([a._data if isinstance(a, T) else a for a in args])
         out = cls.forward(ctx, *fwd_args)
         out_obj: Any = out
     else:
-        fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)
+        fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)  # type: ignore[assignment]
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if ctx._saved:
