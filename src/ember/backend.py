@@ -86,7 +86,8 @@ def result_type(*args: Any) -> np.dtype:
     for tier in _tiers(args):
         if not tier:
             continue
-        d = np.result_type(*tier)
+        top = max(_CATEGORY[t.kind] for t in tier)  # float32 with int64 stays float32
+        d = np.result_type(*[t for t in tier if _CATEGORY[t.kind] == top])
         if result is None or _CATEGORY[d.kind] > _CATEGORY[result.kind]:
             result = d
     assert result is not None, "result_type needs at least one operand"

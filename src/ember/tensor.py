@@ -410,8 +410,11 @@ class Tensor:
                 f"{op.__name__}: in-place modification of a view of a tensor that requires grad "
                 "is not supported; use the out-of-place op or .clone() the view first"
             )
-        source = self.detach() if self.grad_fn is None else _alias(self)
+        source = _alias(self)
         result = op(source, *args)
+        node = result.grad_fn
+        if node is not None and any(v is source for v in node._saved):
+            source._data = source._data.copy()  # the rule needs the value from before the write
         if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
             raise TypeError(
                 f"{op.__name__}: result dtype {result.dtype} can't be cast to the in-place "
@@ -714,6 +717,27 @@ class Tensor:
     def take_along_dim(self, *args: Any, **kwargs: Any) -> Any:
         return ops.take_along_dim(self, *args, **kwargs)
 
+    def narrow(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.narrow(self, *args, **kwargs)
+
+    def select(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.select(self, *args, **kwargs)
+
+    def movedim(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.movedim(self, *args, **kwargs)
+
+    def index_put(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.index_put(self, *args, **kwargs)
+
+    def index_put_(self, index: Any, value: Any, accumulate: bool = False) -> Tensor:
+        return self._inplace(ops.index_put, index, value, accumulate)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        return self._inplace(ops.masked_fill, mask, value)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        return self._inplace(ops.scatter_add, dim, index, src)
+
     def softmax(self, *args: Any, **kwargs: Any) -> Any:
         return ops.softmax(self, *args, **kwargs)
 
@@ -736,10 +760,11 @@ class Tensor:
 
 
 def _alias(t: Tensor) -> Tensor:
-    """Another handle on the same data and history (what an in-place op consumes)."""
+    """Another handle on the same data and history: the input of an in-place op. It has its own
+    version counter, since the write that follows is the op's own output, not a later change."""
     a = Tensor._make(t._data, t.grad_fn, t._requires_grad)
-    a._vc = t._vc
-    a._tangent = t._tangent
+    if t._tangent is not None:
+        a._tangent = t._tangent
     return a
 
 

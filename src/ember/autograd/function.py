@@ -61,6 +61,7 @@ class Node:
         "_out",
         "_out_vc",
         "_out_version",
+        "_recorded",
         "_saved",
         "_versions",
         "dtypes",
@@ -96,7 +97,7 @@ class Node:
             if value is _OUTPUT:
                 if self._out_vc[0] != self._out_version:
                     self._raise_modified("its output", self._out_vc[0], self._out_version)
-                value = _Tensor._make(self._out, self, True)
+                value = _Tensor._make(self._out, self if self._recorded else None, self._recorded)
                 value._tangent = self._out_tangent
             elif version is not None and value._vc[0] != version:
                 self._raise_modified("an input", value._vc[0], version)
@@ -123,8 +124,13 @@ class Node:
         if self._saved:
             self._saved = ()
             self._out = None
+            hooks, retained = self._hooks, self._retained
             self.__dict__.clear()
             self._freed = True
+            if hooks is not None:
+                self._hooks = hooks
+            if retained is not None:
+                self._retained = retained
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -232,8 +238,8 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
         out = np.asarray(out)
     if ctx._saved:
         _resolve_saved(ctx, args, fwd_args, out_obj, out)
-    floating = out.dtype.kind == "f"
-    result = T._make(out, ctx if (record and floating) else None, record and floating)
+    recorded = ctx._recorded = record and out.dtype.kind == "f"
+    result = T._make(out, ctx if recorded else None, recorded)
     if ctx._saved:
         ctx._out_vc = result._vc
         ctx._out_version = 0
@@ -242,7 +248,7 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
         if state.anomaly:
             ctx._trace = traceback.extract_stack()[:-3]
     if state.forward_ad:
-        result._tangent = _forward_tangent(cls, ctx, args) if floating else None
+        result._tangent = _forward_tangent(cls, ctx, args) if out.dtype.kind == "f" else None
         ctx._out_tangent = result._tangent
     return result
 

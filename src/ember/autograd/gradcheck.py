@@ -114,7 +114,7 @@ def _compare(kind: str, numeric: list, analytic: list, atol: float, rtol: float)
             out_idx, in_idx = np.unravel_index(np.argmax(err), err.shape)
             raise GradcheckError(
                 f"{kind} mismatch for input {i}: worst entry output[{out_idx}] / input[{in_idx}]: "
-                f"numerical {n[out_idx, in_idx]!r}, analytical {a[out_idx, in_idx]!r} "
+                f"numerical {float(n[out_idx, in_idx])!r}, analytical {float(a[out_idx, in_idx])!r} "
                 f"({int(bad.sum())} of {bad.size} entries off)"
             )
 
