@@ -20,7 +20,7 @@ def test_modifying_a_saved_tensor_breaks_backward_with_a_clear_error():
     y = x * 1
     z = y.exp()  # saves its output
     z.mul_(2)
-    with pytest.raises(RuntimeError, match="ExpBackward.*in-place"):
+    with pytest.raises(RuntimeError, match=r"ExpBackward.*in-place"):
         z.sum().backward()
 
 

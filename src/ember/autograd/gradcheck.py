@@ -112,9 +112,10 @@ def _compare(kind: str, numeric: list, analytic: list, atol: float, rtol: float)
         if bad.any():
             err = np.abs(n - a) - rtol * np.abs(n)
             out_idx, in_idx = np.unravel_index(np.argmax(err), err.shape)
+            numeric, analytic = float(n[out_idx, in_idx]), float(a[out_idx, in_idx])
             raise GradcheckError(
                 f"{kind} mismatch for input {i}: worst entry output[{out_idx}] / input[{in_idx}]: "
-                f"numerical {float(n[out_idx, in_idx])!r}, analytical {float(a[out_idx, in_idx])!r} "
+                f"numerical {numeric!r}, analytical {analytic!r} "
                 f"({int(bad.sum())} of {bad.size} entries off)"
             )
 
