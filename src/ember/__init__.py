@@ -1,6 +1,6 @@
 """ember: a deep-learning library on NumPy with PyTorch's names and semantics."""
 
-from . import autograd, func, ops
+from . import autograd, data, datasets, func, ops, optim, utils
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Generator,
@@ -14,6 +14,7 @@ from .backend import (
     set_default_dtype,
 )
 from .creation import *
+from .io import load, save
 from .ops import *
 from .tensor import Tensor
 

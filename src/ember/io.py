@@ -61,8 +61,10 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    mode = os.stat(tmp).st_mode  # 0o666 less the umask, kept if a writer recreates the file
     try:
         yield tmp
+        os.chmod(tmp, mode)
         fd = os.open(tmp, os.O_RDWR)
         try:
             os.fsync(fd)
@@ -116,7 +118,8 @@ class _Encoder:
         while name in self.arrays:  # a dict key with a dot may repeat another path
             name += "_"
         data = obj._data if isinstance(obj, Tensor) else obj
-        self.arrays[name] = np.ascontiguousarray(data)  # safetensors writes wrong values otherwise
+        # safetensors writes wrong values for non-C-ordered arrays; ascontiguousarray makes 0-d 1-d
+        self.arrays[name] = data if data.flags.c_contiguous else data.copy(order="C")
         if isinstance(obj, Tensor) and obj.requires_grad:
             return {key: name, "requires_grad": True}
         return {key: name}
@@ -196,16 +199,16 @@ class _Decoder:
 
 def _read(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The metadata and arrays of a safetensors file, or a CheckpointError."""
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    for magic, what in _FOREIGN_HINTS.items():
-        if head.startswith(magic):
-            raise CheckpointError(path, f"this is {what}; ember.load reads safetensors files")
     try:
         with safe_open(path, framework="numpy") as st:
             metadata = st.metadata() or {}
             arrays = {k: st.get_tensor(k) for k in st.keys()}  # noqa: SIM118 (not a dict)
     except (SafetensorError, ValueError, TypeError, OSError) as e:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+        for magic, what in _FOREIGN_HINTS.items():
+            if head.startswith(magic):
+                raise CheckpointError(path, f"this is {what}; ember reads safetensors") from None
         raise CheckpointError(
             path, f"not a readable safetensors file (truncated, corrupt or another format): {e}"
         ) from None
