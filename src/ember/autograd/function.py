@@ -28,6 +28,8 @@ _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction
 
 _sequence = itertools.count()  # creation order of nodes: a later node never feeds an earlier one
 
+observers: list = []  # callables told of every recorded op (ember.viz uses this)
+
 _FREED = (
     "Trying to backward through the graph a second time (or to use saved tensors after they were "
     "freed). Saved values are released by .backward() and autograd.grad(); pass retain_graph=True "
@@ -247,6 +249,8 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
         ctx.seq = next(_sequence)
         if state.anomaly:
             ctx._trace = traceback.extract_stack()[:-3]
+        for observer in observers:
+            observer(cls, args, result)
     if state.forward_ad:
         result._tangent = _forward_tangent(cls, ctx, args) if out.dtype.kind == "f" else None
         ctx._out_tangent = result._tangent
