@@ -1,0 +1,67 @@
+"""Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter
+
+
+class Adagrad(Optimizer):
+    """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+    eps=1e-10)``.
+
+    At step ``t`` with ``g = grad + weight_decay * p``: ``clr = lr / (1 + (t - 1) * lr_decay)``,
+    ``sum += g * g``, ``p -= clr * g / (sqrt(sum) + eps)``. The ``sum`` buffers exist from
+    construction on, filled with ``initial_accumulator_value``.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        check_nonnegative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            state = self.state[p]
+            state["step"] = step_counter()
+            state["sum"] = self._zeros(p.data, group["initial_accumulator_value"])
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        step = self._count_step(state)
+        g = self._direction(param, grad, group)
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        acc = state["sum"].data
+        acc += g * g
+        std = np.sqrt(acc)
+        std += group["eps"]
+        param -= clr * (g / std)

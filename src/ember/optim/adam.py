@@ -1,0 +1,77 @@
+"""Adam: bias-corrected running moments of the gradient (Kingma & Ba, 2014)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter
+
+
+class Adam(Optimizer):
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)``.
+
+    At step ``t`` with ``g = grad + weight_decay * p`` (or, decoupled, ``p *= 1 - lr *
+    weight_decay`` and ``g = grad``): ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g *
+    g`` (amsgrad: ``v_max = max(v_max, v)`` is used in place of ``v``), then
+    ``p -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        check_nonnegative(lr=lr, eps=eps, weight_decay=weight_decay)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        if not state:
+            state["step"] = step_counter()
+            state["exp_avg"] = self._zeros(param)
+            state["exp_avg_sq"] = self._zeros(param)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = self._zeros(param)
+        step = self._count_step(state)
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        if group["decoupled_weight_decay"]:
+            param *= 1 - lr * group["weight_decay"]
+            g = -grad if group["maximize"] else grad
+        else:
+            g = self._direction(param, grad, group)
+        exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+        exp_avg += (1 - beta1) * (g - exp_avg)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * (g * g)
+        if group["amsgrad"]:
+            second = state["max_exp_avg_sq"].data
+            np.maximum(second, exp_avg_sq, out=second)
+        else:
+            second = exp_avg_sq
+        denom = np.sqrt(second)
+        denom /= math.sqrt(1 - beta2**step)
+        denom += group["eps"]
+        param -= lr / (1 - beta1**step) * (exp_avg / denom)

@@ -1,0 +1,234 @@
+"""``Optimizer``: parameter groups, per-parameter state and PyTorch's checkpoint layout.
+
+Subclasses give their defaults and one rule, ``_update(param, grad, state, group)``, that changes
+the parameter's array in place with NumPy. The base class walks the groups under ``no_grad``, skips
+parameters without a gradient and bumps each updated parameter's version counter.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+class Optimizer:
+    """Base of all optimizers: ``Optimizer(params, defaults)``.
+
+    ``params`` is an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts (parameter
+    groups, each with its own ``"params"`` and any options that override ``defaults``).
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                "but got a Tensor"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (missing ones come from ``defaults``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        params = list(params)
+        if params and isinstance(params[0], tuple):
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is "
+                    f"{type(p).__name__}"
+                )
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters",
+                UserWarning,
+                stacklevel=2,
+            )
+        if any(id(p) in ids for g in self.param_groups for p in g["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        named = "param_names" in group
+        if self.param_groups and named != ("param_names" in self.param_groups[0]):
+            raise ValueError("all optimizer param groups should be with/without names.")
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ the update
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: set ``.grad`` to None, or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach_()
+                    p.grad.data = np.zeros_like(p.grad.data)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss with
+        gradients on) runs first and its value is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update(p.data, p.grad.data, self.state[p], group)
+                        p._vc[0] += 1
+        return loss
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """Change ``param`` in place from ``grad`` (never modify ``grad``)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _direction(param: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+        """The gradient as the classic rules see it: negated under ``maximize``, plus the L2 term
+        ``weight_decay * param``. A new array when it differs from ``grad``."""
+        if group.get("maximize", False):
+            grad = -grad
+        wd = group["weight_decay"]
+        return grad + wd * param if wd != 0 else grad
+
+    @staticmethod
+    def _zeros(param: np.ndarray, fill: float = 0.0) -> Tensor:
+        """A state buffer: the parameter's shape and dtype, filled with ``fill``."""
+        return Tensor(np.full_like(param, fill), dtype=param.dtype)
+
+    @staticmethod
+    def _count_step(state: dict[str, Any]) -> float:
+        """Advance the step counter in ``state`` and return its new value."""
+        state["step"].data += 1
+        return float(state["step"].item())
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``; parameters
+        are numbered in group order and the state tensors are the optimizer's own."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {
+            index[id(p)] if isinstance(p, Tensor) else p: dict(s) for p, s in self.state.items()
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore options and state from ``state_dict`` (tensors are copied, floating ones cast to
+        their parameter's dtype; the ``step`` counters keep theirs)."""
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        sizes = zip(saved_groups, self.param_groups)
+        if any(len(s["params"]) != len(g["params"]) for s, g in sizes):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of "
+                "optimizer's group"
+            )
+        id_map = dict(
+            zip(
+                itertools.chain.from_iterable(g["params"] for g in saved_groups),
+                itertools.chain.from_iterable(g["params"] for g in self.param_groups),
+            )
+        )
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            if key in id_map:
+                p = id_map[key]
+                state[p] = {k: _cast_state(p, k, v) for k, v in value.items()}
+            else:
+                state[key] = copy.deepcopy(value)
+        groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            groups.append(saved)
+        self.__setstate__({"state": state, "param_groups": groups})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {group[k]}" for k in sorted(group) if k != "params")
+        return "\n".join(lines) + "\n)"
+
+
+def _cast_state(param: Tensor, key: str, value: Any) -> Any:
+    """A copy of one loaded state value, as the optimizer keeps it."""
+    if isinstance(value, np.ndarray):
+        value = Tensor(value, dtype=value.dtype)
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    keep = key == "step" or not (param.is_floating_point() and value.is_floating_point())
+    return Tensor(value.data, dtype=value.dtype if keep else param.dtype)
+
+
+def step_counter() -> Tensor:
+    """A new step counter: a 0-d float32 zero, as PyTorch keeps it."""
+    return Tensor(0.0, dtype="float32")
+
+
+def check_nonnegative(**values: float) -> None:
+    """Raise PyTorch's ``ValueError`` for a negative hyper-parameter."""
+    for name, value in values.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {_LABELS.get(name, name)}: {value}")
+
+
+_LABELS = {
+    "lr": "learning rate",
+    "eps": "epsilon value",
+    "weight_decay": "weight_decay value",
+    "momentum": "momentum value",
+    "alpha": "alpha value",
+    "lr_decay": "lr_decay value",
+    "initial_accumulator_value": "initial_accumulator_value value",
+}

@@ -1,0 +1,67 @@
+"""Stochastic gradient descent, with momentum and Nesterov momentum (PyTorch's ``SGD``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamsT, check_nonnegative
+
+
+class SGD(Optimizer):
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)``.
+
+    With ``g = grad + weight_decay * p`` (negated first under ``maximize``): the momentum buffer
+    starts as ``b = g`` and then follows ``b = momentum * b + (1 - dampening) * g``; the step uses
+    ``g + momentum * b`` (Nesterov) or ``b`` and moves ``p -= lr * step``.
+
+    >>> import ember
+    >>> w = ember.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1)
+    >>> w.grad = ember.tensor([1.0, -1.0])
+    >>> opt.step()
+    >>> w
+    tensor([0.9000, 2.1000], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        d_p = self._direction(param, grad, group)
+        momentum = group["momentum"]
+        if momentum != 0:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = self._zeros(param)
+                buf = state["momentum_buffer"].data
+                buf += d_p
+            else:
+                buf = state["momentum_buffer"].data
+                buf *= momentum
+                buf += (1 - group["dampening"]) * d_p
+            d_p = d_p + momentum * buf if group["nesterov"] else buf
+        param -= group["lr"] * d_p
