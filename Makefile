@@ -24,7 +24,7 @@ test: $(VENV)/.ember-installed data
 	$(PY) -m pytest
 
 bench: $(VENV)/.ember-installed
-	$(PY) benchmarks/run.py
+	$(PY) -m benchmarks.run
 
 lint: $(VENV)/.ember-installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -1,0 +1,1 @@
+"""Benchmark cases; each module has ``run(quick: bool) -> list[Measurement]``."""
