@@ -1,0 +1,145 @@
+"""``ember.nn.functional``: PyTorch's ``torch.nn.functional`` names.
+
+Most entries are the ops of ``ember.ops`` under the same name; what PyTorch adds on top (dropout,
+embedding, bilinear, the ``inplace=`` flags) is composed here from those ops.
+"""
+
+from __future__ import annotations
+
+from .. import backend, ops
+from ..autograd.grad_mode import no_grad
+from ..ops import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    conv2d,
+    conv_transpose2d,
+    cross_entropy,
+    gelu,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    linear,
+    log_softmax,
+    max_pool2d,
+    mse_loss,
+    nll_loss,
+    one_hot,
+    pad,
+    sigmoid,
+    smooth_l1_loss,
+    softmax,
+    softplus,
+    tanh,
+)
+from ..tensor import Tensor
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "bilinear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv2d",
+    "conv_transpose2d",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "embedding",
+    "gelu",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "pad",
+    "relu",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(0, x). ``inplace`` is accepted for compatibility; the result is a new tensor."""
+    return ops.relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x >= 0, negative_slope * x otherwise (``inplace`` as in ``relu``)."""
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise (``inplace`` as in ``relu``)."""
+    return ops.elu(input, alpha)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    return input * ops.sigmoid(input)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """While ``training``, zero each element with probability ``p`` and scale the rest by
+    1 / (1 - p) (inverted dropout, so evaluation needs no rescaling). Draws from the default
+    generator (``ember.manual_seed``)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = backend.rng().random(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * Tensor(keep * scale, dtype=input.dtype)
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` (V, D) picked by the integer ``input`` (*) -> (*, D).
+
+    Positions equal to ``padding_idx`` pass no gradient to that row. With ``max_norm``, the rows
+    used are first rescaled in place to norm at most ``max_norm`` (as PyTorch does).
+    """
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer tensor, got dtype {input.dtype}")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    flat = ops.index_select(weight, 0, input.reshape(-1))
+    out = flat.reshape(*input.shape, weight.shape[1])
+    if padding_idx is not None:
+        padding_idx %= weight.shape[0]
+        out = ops.where((input == padding_idx).unsqueeze(-1), out.detach(), out)
+    return out
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    xp = backend.xp
+    rows = xp.unique(input.data)
+    norms = xp.linalg.norm(weight.data[rows], ord=norm_type, axis=1, keepdims=True)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    with no_grad():
+        weight[Tensor(rows)] = Tensor(weight.data[rows] * scale, dtype=weight.dtype)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T W_k x2 + b_k: (*, in1), (*, in2), W (out, in1, in2) -> (*, out)."""
+    out = ops.einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
