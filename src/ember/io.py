@@ -118,6 +118,8 @@ class _Encoder:
         while name in self.arrays:  # a dict key with a dot may repeat another path
             name += "_"
         data = obj._data if isinstance(obj, Tensor) else obj
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"ember.save: cannot save an array of dtype {data.dtype} at {name}")
         # safetensors writes wrong values for non-C-ordered arrays; ascontiguousarray makes 0-d 1-d
         self.arrays[name] = data if data.flags.c_contiguous else data.copy(order="C")
         if isinstance(obj, Tensor) and obj.requires_grad:
@@ -153,7 +155,6 @@ class _Decoder:
     def __init__(self, path: str, arrays: dict[str, np.ndarray]) -> None:
         self.path = path
         self.arrays = arrays
-        self._tensors: dict[str, Tensor] = {}
 
     def decode(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -182,16 +183,13 @@ class _Decoder:
         return self.arrays[name]
 
     def _tensor(self, name: str, requires_grad: bool) -> Tensor:
-        if name not in self._tensors:
-            array = self._array(name)
-            if array.dtype not in backend.DTYPES:
-                raise self.error(
-                    f"tensor {name!r} has dtype {array.dtype}, which ember does not support "
-                    f"({backend.dtype_names()})"
-                )
-            t = Tensor._make(array, None, False)
-            self._tensors[name] = t.requires_grad_(True) if requires_grad else t
-        return self._tensors[name]
+        array = self._array(name)
+        if array.dtype not in backend.DTYPES:
+            raise self.error(
+                f"tensor {name!r} has dtype {array.dtype}, which ember does not support "
+                f"({backend.dtype_names()})"
+            )
+        return Tensor._make(array, None, False).requires_grad_(requires_grad)
 
     def error(self, problem: str) -> CheckpointError:
         return CheckpointError(self.path, problem)
@@ -246,7 +244,7 @@ def load(
     except (ValueError, TypeError, KeyError):
         raise decoder.error(f"the {_META_KEY!r} metadata is not a valid ember structure") from None
     if version != _FORMAT_VERSION:
-        raise decoder.error(f"written by a newer ember (format {version}); please upgrade")
+        raise decoder.error(f"unknown format version {version!r} (a newer ember wrote it?)")
     try:
         return decoder.decode(header["tree"])
     except CheckpointError:
