@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import urllib.request
 
 from ..io import atomic_write
 
@@ -29,6 +28,8 @@ def download_file(url: str, path: str | os.PathLike, md5: str, timeout: float = 
     The content goes to a temporary file beside ``path`` and replaces it only once its MD5 matches,
     so ``path`` never holds a partial or wrong download. Raises ``RuntimeError`` on a mismatch.
     """
+    import urllib.request  # costs ~60 ms, so only when a download happens
+
     if os.path.isfile(path) and md5sum(path) == md5:
         return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import operator
 import os
-import urllib.error
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -139,7 +138,7 @@ class MNIST:
                 try:
                     download_file(url, os.path.join(self.download_dir, name), md5)
                     break
-                except (urllib.error.URLError, OSError, RuntimeError) as e:
+                except (OSError, RuntimeError) as e:  # URLError is an OSError
                     errors.append(f"\n  {url}: {e}")
             else:
                 raise RuntimeError(
