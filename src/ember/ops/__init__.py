@@ -1,6 +1,7 @@
 """Every differentiable operation of ember, by family; each family module lists its public names
 (``__all__``), and only those are re-exported (so ``ember.nn`` is never shadowed by ``ops.nn``)."""
 
+from . import activation, compare, conv, elementwise, index, linalg, loss, nn, reduce, shape
 from .activation import *
 from .compare import *
 from .conv import *
@@ -11,8 +12,6 @@ from .loss import *
 from .nn import *
 from .reduce import *
 from .shape import *
-
-from . import activation, compare, conv, elementwise, index, linalg, loss, nn, reduce, shape
 
 __all__ = [
     *activation.__all__,
