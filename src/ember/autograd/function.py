@@ -191,7 +191,7 @@ class Op(Function):
 def _run_user_forward(cls: type, ctx: Node, args: tuple) -> tuple[tuple, np.ndarray, Any]:
     """Run a user Function's forward on detached tensors without recording."""
     T = _Tensor
-    fwd_args = tuple(a.detach() if type(a) is T else a for a in args)
+    fwd_args = tuple(a.detach() if isinstance(a, T) else a for a in args)
     prev = state.grad_enabled
     state.grad_enabled = False
     try:
@@ -282,12 +282,12 @@ def _resolve_saved(ctx: Node, args: tuple, fwd_args: tuple, out_obj: Any, out: n
 def _forward_tangent(cls: type, ctx: Node, args: tuple) -> Any:
     """Push the inputs' tangents through the op's jvp rule (absent tangents count as zero)."""
     T = _Tensor
-    tangents = [a._tangent if type(a) is T else None for a in args]
+    tangents = [a._tangent if isinstance(a, T) else None for a in args]
     if all(t is None for t in tangents):
         return None
     tangents = [
         (t if t is not None else T._make(np.zeros_like(a._data), None, False))
-        if type(a) is T and a._data.dtype.kind == "f"
+        if isinstance(a, T) and a._data.dtype.kind == "f"
         else None
         for a, t in zip(args, tangents)
     ]

@@ -30,7 +30,7 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float) -> list[
     T = function._Tensor
     jac = []
     for x in inputs:
-        if not (type(x) is T and x.requires_grad):
+        if not (isinstance(x, T) and x.requires_grad):
             continue
         if not x._data.flags.c_contiguous:
             x._data = np.ascontiguousarray(x._data)
@@ -53,7 +53,7 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float) -> list[
 
 def _reverse_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]:
     T = function._Tensor
-    diff = [x for x in inputs if type(x) is T and x.requires_grad]
+    diff = [x for x in inputs if isinstance(x, T) and x.requires_grad]
     with enable_grad():
         outs = _flat_outputs(fn, inputs)
     n_out = sum(o.numel() for o in outs)
@@ -75,22 +75,22 @@ def _forward_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]:
     T = function._Tensor
     jac = []
     for i, x in enumerate(inputs):
-        if not (type(x) is T and x.requires_grad):
+        if not (isinstance(x, T) and x.requires_grad):
             continue
         cols = []
         for k in range(x.numel()):
             tangents = []
             for j, y in enumerate(inputs):
-                if type(y) is T:
+                if isinstance(y, T):
                     t = np.zeros(y.shape, y.dtype if y.dtype.kind == "f" else np.float64)
                     if j == i:
                         t.reshape(-1)[k] = 1
                     tangents.append(T._make(t, None, False))
-            primals = [y for y in inputs if type(y) is T]
+            primals = [y for y in inputs if isinstance(y, T)]
 
             def call(*duals: Any) -> Any:
                 it = iter(duals)
-                return fn(*[next(it) if type(y) is T else y for y in inputs])
+                return fn(*[next(it) if isinstance(y, T) else y for y in inputs])
 
             _, touts = jvp_call(call, tuple(primals), tuple(tangents))
             touts = [
@@ -135,7 +135,7 @@ def gradcheck(
     inputs = _as_tuple(inputs)
     T = function._Tensor
     for i, x in enumerate(inputs):
-        if type(x) is T and x.requires_grad and x.dtype != np.float64:
+        if isinstance(x, T) and x.requires_grad and x.dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} has dtype {x.dtype}; use float64 inputs")
     try:
         numeric = numerical_jacobian(fn, inputs, eps)
@@ -167,11 +167,11 @@ def gradgradcheck(
         rng = np.random.default_rng(0)
         grad_outputs = [T._make(rng.standard_normal(o.shape), None, False) for o in outs]
     grad_outputs = _as_tuple(grad_outputs)
-    diff = [x for x in inputs if type(x) is T and x.requires_grad]
+    diff = [x for x in inputs if isinstance(x, T) and x.requires_grad]
 
     def first_derivative(*args: Any) -> tuple:
         outs = _flat_outputs(fn, args)
-        xs = [a for a in args if type(a) is T and a.requires_grad]
+        xs = [a for a in args if isinstance(a, T) and a.requires_grad]
         gs = grad(outs, xs, list(grad_outputs), create_graph=True, allow_unused=True)
         return tuple(g if g is not None else x * 0 for g, x in zip(gs, xs))
 
