@@ -1,0 +1,9 @@
+"""Where PyTorch code looks for helpers: ``ember.utils.data`` is ``ember.data``."""
+
+import sys
+
+from .. import data
+
+sys.modules[__name__ + ".data"] = data
+
+__all__ = ["data"]
