@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import experiments
+from . import train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,6 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ember", description="ember: deep learning on NumPy, with the lecture's experiments."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("train", help="train an MLP or CNN on Fashion-MNIST/MNIST")
+    train.add_train_arguments(p)
+    p.set_defaults(handler=train.run_train)
+    p = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
+    train.add_eval_arguments(p)
+    p.set_defaults(handler=train.run_eval)
     demo = sub.add_parser("demo", help="run one of the lecture's experiments (ember demo --help)")
     names = demo.add_subparsers(dest="name", required=True, metavar="NAME")
     for name in experiments.EXPERIMENTS:
@@ -29,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
+    except train.CommandError as e:
+        print(f"ember {args.command}: error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

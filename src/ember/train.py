@@ -1,0 +1,196 @@
+"""A small helper for the common training loop; a hand-written loop stays first-class.
+
+>>> history = ember.train.fit(model, loss_fn, optimizer, train_loader, epochs=3,
+...                           val_loader=test_loader)                     # doctest: +SKIP
+>>> history.records[-1]["val_accuracy"]                                  # doctest: +SKIP
+
+``fit`` runs ``optimizer.zero_grad(); loss.backward(); optimizer.step()`` over the batches, shows a
+tqdm bar with the running loss, accuracy and samples per second, and keeps one record per epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .autograd.grad_mode import no_grad
+from .tensor import Tensor
+
+__all__ = ["Callback", "History", "confusion_matrix", "evaluate", "fit"]
+
+
+class Callback:
+    """Hooks into ``fit``; override what you need. ``on_epoch_end`` may return True to stop."""
+
+    def on_epoch_start(self, epoch: int) -> None:
+        """Called before each epoch (epochs count from 1)."""
+
+    def on_epoch_end(self, epoch: int, record: dict[str, float]) -> bool | None:
+        """Called after each epoch with its record; return True to stop training."""
+        return None
+
+
+@dataclass
+class History:
+    """Per-epoch records: epoch, loss, accuracy, seconds, samples_per_s, and val_* entries."""
+
+    records: list[dict[str, float]] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> list[float]:
+        return [r[key] for r in self.records if key in r]
+
+
+def _accuracy_counts(output: Tensor, target: Tensor) -> int:
+    """How many rows of class scores ``output`` pick the class index in ``target``."""
+    return int((output.data.argmax(axis=1) == target.data).sum())
+
+
+def _batches(loader: Iterable[Any]) -> Iterable[tuple[Tensor, Tensor]]:
+    for batch in loader:
+        inputs, target = batch[0], batch[1]
+        yield inputs, target
+
+
+def evaluate(
+    model: Callable[[Tensor], Tensor],
+    loader: Iterable[Any],
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+) -> dict[str, float]:
+    """Mean loss (when ``loss_fn`` is given) and accuracy of ``model`` over ``loader``, in eval
+    mode and without recording a graph; the model's mode is restored afterwards."""
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    total, correct, loss_sum = 0, 0, 0.0
+    try:
+        with no_grad():
+            for inputs, target in _batches(loader):
+                output = model(inputs)
+                n = len(target)
+                if loss_fn is not None:
+                    loss_sum += float(loss_fn(output, target).item()) * n
+                correct += _accuracy_counts(output, target)
+                total += n
+    finally:
+        if was_training and hasattr(model, "train"):
+            model.train()
+    if total == 0:
+        raise ValueError("evaluate: the loader yielded no samples")
+    result = {"accuracy": correct / total}
+    if loss_fn is not None:
+        result["loss"] = loss_sum / total
+    return result
+
+
+def fit(
+    model: Any,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: Any,
+    train_loader: Iterable[Any],
+    epochs: int = 1,
+    val_loader: Iterable[Any] | None = None,
+    scheduler: Any = None,
+    callbacks: Sequence[Callback] = (),
+    progress: bool = True,
+    start_epoch: int = 1,
+    history: History | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` epochs; returns the per-epoch history.
+
+    ``scheduler.step()`` runs after each epoch (``ReduceLROnPlateau`` gets the validation loss,
+    or the training loss without validation). ``start_epoch``/``history`` continue a resumed run.
+    """
+    history = history or History()
+    for epoch in range(start_epoch, epochs + 1):
+        for cb in callbacks:
+            cb.on_epoch_start(epoch)
+        stats = _train_epoch(model, loss_fn, optimizer, train_loader, epoch, epochs, progress)
+        record = {"epoch": float(epoch), **stats}
+        if val_loader is not None:
+            record.update({f"val_{k}": v for k, v in evaluate(model, val_loader, loss_fn).items()})
+        if scheduler is not None:
+            _step_scheduler(scheduler, record)
+        history.records.append(record)
+        stop = [cb.on_epoch_end(epoch, record) for cb in callbacks]
+        if any(stop):
+            break
+    return history
+
+
+def _train_epoch(
+    model: Any,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: Any,
+    loader: Iterable[Any],
+    epoch: int,
+    epochs: int,
+    progress: bool,
+) -> dict[str, float]:
+    from tqdm import tqdm
+
+    model.train()
+    total, correct, loss_sum = 0, 0, 0.0
+    start = time.perf_counter()
+    bar = tqdm(
+        loader,
+        desc=f"epoch {epoch}/{epochs}",
+        total=_length(loader),
+        disable=not progress,
+        leave=False,
+        unit="batch",
+    )
+    for inputs, target in _batches(bar):
+        optimizer.zero_grad()
+        output = model(inputs)
+        loss = loss_fn(output, target)
+        loss.backward()
+        optimizer.step()
+        n = len(target)
+        loss_sum += float(loss.item()) * n
+        correct += _accuracy_counts(output, target)
+        total += n
+        elapsed = time.perf_counter() - start
+        bar.set_postfix(
+            loss=f"{loss_sum / total:.4f}",
+            acc=f"{correct / total:.4f}",
+            samples_s=f"{total / max(elapsed, 1e-9):.0f}",
+        )
+    bar.close()
+    if total == 0:
+        raise ValueError("fit: the training loader yielded no samples")
+    seconds = time.perf_counter() - start
+    return {
+        "loss": loss_sum / total,
+        "accuracy": correct / total,
+        "seconds": seconds,
+        "samples_per_s": total / seconds,
+    }
+
+
+def _length(loader: Any) -> int | None:
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
+def _step_scheduler(scheduler: Any, record: dict[str, float]) -> None:
+    if type(scheduler).__name__ == "ReduceLROnPlateau":
+        scheduler.step(record.get("val_loss", record["loss"]))
+    else:
+        scheduler.step()
+
+
+def confusion_matrix(model: Any, loader: Iterable[Any], num_classes: int) -> np.ndarray:
+    """Counts[true class, predicted class] of ``model`` over ``loader`` (no graph recorded)."""
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    model.eval()
+    with no_grad():
+        for inputs, target in _batches(loader):
+            predicted = model(inputs).data.argmax(axis=1)
+            np.add.at(counts, (target.data, predicted), 1)
+    return counts
