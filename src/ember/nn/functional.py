@@ -11,6 +11,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import (
     adaptive_avg_pool2d,
     avg_pool2d,
+    batch_norm,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     conv2d,
@@ -20,6 +21,7 @@ from ..ops import (
     huber_loss,
     kl_div,
     l1_loss,
+    layer_norm,
     linear,
     log_softmax,
     max_pool2d,
@@ -38,6 +40,7 @@ from ..tensor import Tensor
 __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
+    "batch_norm",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -51,6 +54,7 @@ __all__ = [
     "huber_loss",
     "kl_div",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
