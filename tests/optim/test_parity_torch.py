@@ -122,3 +122,29 @@ def test_float32_training_stays_float32():
         opt.step()
     assert all(p.dtype == ember.float32 for p in params)
     assert all(s["exp_avg"].dtype == ember.float32 for s in opt.state.values())
+
+
+def test_torch_checkpoint_continues_in_ember():
+    """A torch optimizer's state_dict (tensors as arrays) resumes the same run in ember."""
+    data = batches()
+    theirs = [torch.tensor(w, requires_grad=True) for w in initial_weights()]
+    t_opt = torch.optim.Adam(theirs, lr=0.01, amsgrad=True)
+    for x, y in data[:5]:
+        t_opt.zero_grad()
+        torch_loss(theirs, x, y).backward()
+        t_opt.step()
+    sd = t_opt.state_dict()
+    sd["state"] = {i: {k: v.numpy() for k, v in s.items()} for i, s in sd["state"].items()}
+    ours = [ember.tensor(p.detach().numpy(), dtype="float64", requires_grad=True) for p in theirs]
+    opt = ember.optim.Adam(ours)
+    opt.load_state_dict(sd)
+    assert opt.param_groups[0]["amsgrad"] is True and opt.state[ours[0]]["step"].item() == 5
+    for x, y in data[5:10]:
+        t_opt.zero_grad()
+        torch_loss(theirs, x, y).backward()
+        t_opt.step()
+        opt.zero_grad()
+        ember_loss(ours, x, y).backward()
+        opt.step()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-9)
