@@ -267,7 +267,7 @@ def test_layer_reprs():
     )
     assert repr(nn.Dropout()) == "Dropout(p=0.5, inplace=False)"
     assert repr(nn.Embedding(10, 3, padding_idx=0)) == "Embedding(10, 3, padding_idx=0)"
-    assert repr(nn.LayerNorm(4)) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.LayerNorm(4)) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert repr(nn.GELU()) == "GELU(approximate='none')"
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
