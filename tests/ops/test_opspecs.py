@@ -8,7 +8,15 @@ import pytest
 import ember
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
-from . import specs_elementwise, specs_index, specs_linalg, specs_nn, specs_reduce, specs_shape
+from . import (
+    specs_conv,
+    specs_elementwise,
+    specs_index,
+    specs_linalg,
+    specs_nn,
+    specs_reduce,
+    specs_shape,
+)
 from .harness import case_id, ids
 
 SPECS = [
@@ -18,6 +26,7 @@ SPECS = [
     *specs_shape.SPECS,
     *specs_index.SPECS,
     *specs_nn.SPECS,
+    *specs_conv.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]

@@ -1,7 +1,19 @@
 """Every differentiable operation of ember, by family; each family module lists its public names
 (``__all__``), and only those are re-exported (so ``ember.nn`` is never shadowed by ``ops.nn``)."""
 
-from . import activation, compare, conv, elementwise, index, linalg, loss, nn, reduce, shape
+from . import (
+    activation,
+    compare,
+    conv,
+    elementwise,
+    index,
+    linalg,
+    loss,
+    nn,
+    normalization,
+    reduce,
+    shape,
+)
 from .activation import *
 from .compare import *
 from .conv import *
@@ -10,6 +22,7 @@ from .index import *
 from .linalg import *
 from .loss import *
 from .nn import *
+from .normalization import *
 from .reduce import *
 from .shape import *
 
@@ -22,6 +35,7 @@ __all__ = [
     *linalg.__all__,
     *loss.__all__,
     *nn.__all__,
+    *normalization.__all__,
     *reduce.__all__,
     *shape.__all__,
 ]

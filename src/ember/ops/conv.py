@@ -1,0 +1,560 @@
+"""Convolution and pooling over NCHW tensors, with PyTorch's semantics.
+
+``conv2d`` copies a strided view of the padded input once into a (C*kh*kw, N*Ho*Wo) matrix (im2col)
+and does one matmul. Its two derivatives are ops too: ``conv_transpose2d`` (the adjoint in the
+input: one matmul, then kh*kw strided adds) and ``Conv2dWeight`` (the adjoint in the weight: one
+matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is written with the
+other two and derivatives of any order work. Pooling works on the kh*kw strided window views.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd.function import Op
+from ..backend import xp
+
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "conv2d", "conv_transpose2d", "max_pool2d"]
+
+Pair = int | tuple[int, int]
+
+
+class _Windows:
+    """Sliding windows of ``kernel`` (dilated) at ``stride`` over an input of spatial size ``in_hw``
+    padded by ``pad`` = (top, bottom, left, right): the geometry of a conv or pool."""
+
+    __slots__ = ("dilation", "groups", "in_hw", "kernel", "out_hw", "overlap", "pad", "stride")
+
+    def __init__(self, op: str, in_hw, kernel, stride, pad, dilation, groups: int = 1) -> None:
+        self.in_hw, self.kernel, self.stride, self.pad = tuple(in_hw), kernel, stride, pad
+        self.dilation, self.groups = dilation, groups
+        padded = (in_hw[0] + pad[0] + pad[1], in_hw[1] + pad[2] + pad[3])
+        span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+        if span[0] > padded[0] or span[1] > padded[1]:
+            raise ValueError(
+                f"{op}: padded input size per channel {padded[0]}x{padded[1]} is smaller than "
+                f"the kernel size {kernel[0]}x{kernel[1]} (dilated: {span[0]}x{span[1]})"
+            )
+        self.out_hw = tuple((p - e) // s + 1 for p, e, s in zip(padded, span, stride))
+        self.overlap = stride[0] < span[0] or stride[1] < span[1]
+
+    def views(self, a: Any) -> list:
+        """The kh*kw strided views of padded array ``a`` (..., Hp, Wp), each (..., Ho, Wo)."""
+        (sh, sw), (dh, dw), (ho, wo) = self.stride, self.dilation, self.out_hw
+        rows = [slice(i * dh, i * dh + (ho - 1) * sh + 1, sh) for i in range(self.kernel[0])]
+        cols = [slice(j * dw, j * dw + (wo - 1) * sw + 1, sw) for j in range(self.kernel[1])]
+        return [a[..., r, c] for r in rows for c in cols]
+
+    def padded(self, a: Any, value: float = 0.0) -> Any:
+        """``a`` (N, C, H, W) with the padding added (``a`` itself when there is none)."""
+        top, bottom, left, right = self.pad
+        if not (top or bottom or left or right):
+            return a
+        n, c, h, w = a.shape
+        out = xp.full((n, c, h + top + bottom, w + left + right), value, a.dtype)
+        out[:, :, top : top + h, left : left + w] = a
+        return out
+
+    def cropped(self, a: Any) -> Any:
+        """The input region of a padded (N, C, Hp, Wp) array, contiguous."""
+        top, _, left, _ = self.pad
+        h, w = self.in_hw
+        return xp.ascontiguousarray(a[:, :, top : top + h, left : left + w])
+
+    def padded_zeros(self, n: int, c: int, dtype: Any) -> Any:
+        h, w = self.in_hw
+        return xp.zeros((n, c, h + self.pad[0] + self.pad[1], w + self.pad[2] + self.pad[3]), dtype)
+
+
+# ---------------------------------------------------------------------------- convolution kernels
+def _im2col(x: Any, g: _Windows) -> Any:
+    """(C*kh*kw, N*Ho*Wo): every window of the padded input as a column (one copy)."""
+    a = g.padded(x)
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo), (sh, sw), (dh, dw) = g.kernel, g.out_hw, g.stride, g.dilation
+    s_n, s_c, s_h, s_w = a.strides
+    view = as_strided(
+        a,
+        (c, kh, kw, n, ho, wo),
+        (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw),
+        writeable=False,
+    )
+    return view.reshape(c * kh * kw, n * ho * wo)
+
+
+def _by_group(y: Any, groups: int) -> Any:
+    """(N, O, Ho, Wo) -> (groups, O/groups, N*Ho*Wo), channels first (one copy)."""
+    o = y.shape[1]
+    return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+
+
+def _conv(x: Any, w: Any, b: Any, g: _Windows, cols: Any = None) -> Any:
+    """conv2d on arrays: one matmul of the weight with the im2col matrix, batched over samples
+    (and groups) so that it writes the (N, O, Ho, Wo) result in place."""
+    cols = _im2col(x, g) if cols is None else cols
+    n, o, gr = x.shape[0], w.shape[0], g.groups
+    per_sample = cols.reshape(gr, -1, n, cols.shape[1] // n).transpose(2, 0, 1, 3)
+    out = xp.matmul(w.reshape(gr, o // gr, -1), per_sample)
+    if b is not None:
+        out += b.reshape(gr, o // gr, 1)
+    return out.reshape(n, o, *g.out_hw)
+
+
+def _conv_input(y: Any, w: Any, g: _Windows) -> Any:
+    """The adjoint of conv2d in its input: one matmul to columns, then col2im (kh*kw adds)."""
+    gr, (kh, kw), (ho, wo) = g.groups, g.kernel, g.out_hw
+    n, o = y.shape[:2]
+    cols = xp.matmul(w.reshape(gr, o // gr, -1).transpose(0, 2, 1), _by_group(y, gr))
+    c = cols.shape[0] * cols.shape[1] // (kh * kw)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
+    buf = g.padded_zeros(c, n, cols.dtype)  # (C, N, Hp, Wp): the adds stay contiguous
+    for k, view in enumerate(g.views(buf)):
+        view += cols[:, k // kw, k % kw]
+    return g.cropped(buf.transpose(1, 0, 2, 3))
+
+
+def _conv_weight(x: Any, y: Any, g: _Windows, cols: Any = None) -> Any:
+    """The adjoint of conv2d in its weight: one matmul of the output with the im2col matrix."""
+    cols = _im2col(x, g) if cols is None else cols
+    gr, o = g.groups, y.shape[1]
+    dw = xp.matmul(_by_group(y, gr), cols.reshape(gr, -1, cols.shape[1]).transpose(0, 2, 1))
+    return dw.reshape(o, -1, *g.kernel)
+
+
+class Conv2d(Op):
+    """y = conv2d(x, w) + b;  dx = conv_transpose2d(g, w), dw = Conv2dWeight(x, g), db = sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geo):
+        cols = _im2col(x, geo)
+        ctx.geo = geo
+        ctx.save_for_backward(x, w, cols)
+        return _conv(x, w, b, geo, cols)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w, cols = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = ConvTranspose2d.apply(grad_out, w, None, ctx.geo) if need_x else None
+        gw = Conv2dWeight.apply(x, grad_out, ctx.geo, cols) if need_w else None
+        gb = grad_out.sum((0, 2, 3)) if need_b else None
+        return gx, gw, gb, None
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb, _geo):
+        x, w, _ = ctx.saved_tensors
+        return Conv2d.apply(tx, w, tb, ctx.geo) + Conv2d.apply(x, tw, None, ctx.geo)
+
+
+class ConvTranspose2d(Op):
+    """x = conv_transpose2d(y, w) + b, the adjoint of conv2d in its input;
+    dy = conv2d(g, w), dw = Conv2dWeight(g, y), db = sum(g)."""
+
+    @staticmethod
+    def forward(ctx, y, w, b, geo):
+        ctx.geo = geo
+        ctx.save_for_backward(y, w)
+        out = _conv_input(y, w, geo)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        y, w = ctx.saved_tensors
+        need_y, need_w, need_b = ctx.needs_input_grad[:3]
+        gy = Conv2d.apply(grad_out, w, None, ctx.geo) if need_y else None
+        gw = Conv2dWeight.apply(grad_out, y, ctx.geo, None) if need_w else None
+        gb = grad_out.sum((0, 2, 3)) if need_b else None
+        return gy, gw, gb, None
+
+    @staticmethod
+    def jvp(ctx, ty, tw, tb, _geo):
+        y, w = ctx.saved_tensors
+        geo = ctx.geo
+        return ConvTranspose2d.apply(ty, w, tb, geo) + ConvTranspose2d.apply(y, tw, None, geo)
+
+
+class Conv2dWeight(Op):
+    """dw = Conv2dWeight(x, y), the adjoint of conv2d in its weight;
+    dx = conv_transpose2d(y, g), dy = conv2d(x, g)."""
+
+    @staticmethod
+    def forward(ctx, x, y, geo, cols):
+        ctx.geo = geo
+        ctx.save_for_backward(x, y)
+        return _conv_weight(x, y, geo, cols)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        gx = ConvTranspose2d.apply(y, grad_out, None, ctx.geo) if need_x else None
+        gy = Conv2d.apply(x, grad_out, None, ctx.geo) if need_y else None
+        return gx, gy, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, ty, _geo, _cols):
+        x, y = ctx.saved_tensors
+        return Conv2dWeight.apply(tx, y, ctx.geo, None) + Conv2dWeight.apply(x, ty, ctx.geo, None)
+
+
+# ---------------------------------------------------------------------------- pooling kernels
+def _first_max(views: list, out: Any) -> list:
+    """One boolean mask per window offset, marking where that offset holds the window's first
+    maximum (a NaN counts as the maximum, as in PyTorch)."""
+    nan = bool(xp.isnan(out).any())
+    masks = []
+    found = None
+    for v in views:
+        hit = v == out
+        if nan:
+            hit |= xp.isnan(v)
+        if found is None:
+            found = hit.copy()
+        else:
+            xp.greater(hit, found, out=hit)  # hit and not found before
+            found |= hit
+        masks.append(hit)
+    return masks
+
+
+class MaxPool2d(Op):
+    """y = max over each window;  dx = g routed to the first maximum of each window."""
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        views = geo.views(geo.padded(x, -xp.inf))
+        out = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(out, v, out=out)
+        ctx.geo = geo
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, out = ctx.saved_tensors
+        return MaxPool2dScatter.apply(grad_out, _argmax_masks(x, out, ctx.geo), ctx.geo), None
+
+    @staticmethod
+    def jvp(ctx, tx, _geo):
+        x, out = ctx.saved_tensors
+        return MaxPool2dGather.apply(tx, _argmax_masks(x, out, ctx.geo), ctx.geo)
+
+
+def _argmax_masks(x: Any, out: Any, geo: _Windows) -> list:
+    return _first_max(geo.views(geo.padded(x.data, -xp.inf)), out.data)
+
+
+class MaxPool2dScatter(Op):
+    """x-shaped: each g added where its window's ``masks`` mark the maximum;  dg = gather(g')."""
+
+    @staticmethod
+    def forward(ctx, g, masks, geo):
+        ctx.geo, ctx.masks = geo, masks
+        buf = geo.padded_zeros(*g.shape[:2], g.dtype)
+        for view, mask in zip(geo.views(buf), masks):
+            if geo.overlap:
+                view += g * mask
+            else:
+                xp.multiply(g, mask, out=view)
+        return geo.cropped(buf) if any(geo.pad) else buf
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return MaxPool2dGather.apply(grad_out, ctx.masks, ctx.geo), None, None
+
+    @staticmethod
+    def jvp(ctx, tg, _masks, _geo):
+        return MaxPool2dScatter.apply(tg, ctx.masks, ctx.geo)
+
+
+class MaxPool2dGather(Op):
+    """y = x at each window's marked maximum;  dx = scatter(g)."""
+
+    @staticmethod
+    def forward(ctx, x, masks, geo):
+        ctx.geo, ctx.masks = geo, masks
+        views = geo.views(geo.padded(x))
+        out = xp.zeros(views[0].shape, x.dtype)
+        for view, mask in zip(views, masks):
+            out += view * mask
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return MaxPool2dScatter.apply(grad_out, ctx.masks, ctx.geo), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, _masks, _geo):
+        return MaxPool2dGather.apply(tx, ctx.masks, ctx.geo)
+
+
+class AvgPool2d(Op):
+    """y = A x B^T on each (H, W) plane (window averages, rows times columns);  dx = A^T g B."""
+
+    @staticmethod
+    def forward(ctx, x, rows, cols):
+        ctx.rows, ctx.cols = rows, cols
+        h, w = x.shape[-2:]
+        y = (x.reshape(-1, w) @ cols.T).reshape(-1, h, cols.shape[0])
+        return xp.matmul(rows, y).reshape(*x.shape[:-2], rows.shape[0], cols.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return AvgPool2d.apply(grad_out, ctx.rows.T, ctx.cols.T), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, _rows, _cols):
+        return AvgPool2d.apply(tx, ctx.rows, ctx.cols)
+
+
+class MaxPool2dIndices(Op):
+    """Flat index (into each H*W plane) of every window's first maximum; not differentiable."""
+
+    @staticmethod
+    def forward(ctx, x, out, geo):
+        (ho, wo), (sh, sw), (dh, dw), w = geo.out_hw, geo.stride, geo.dilation, geo.in_hw[1]
+        row = (xp.arange(ho) * sh - geo.pad[0])[:, None]
+        col = xp.arange(wo) * sw - geo.pad[2]
+        index = xp.zeros(out.shape, xp.int64)
+        masks = _first_max(geo.views(geo.padded(x, -xp.inf)), out)
+        for k, mask in enumerate(masks):
+            i, j = divmod(k, geo.kernel[1])
+            index += mask * ((row + i * dh) * w + col + j * dw)
+        return index
+
+
+# ---------------------------------------------------------------------------- public functions
+def _pair(value: Any, name: str, op: str, minimum: int = 1) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) == 1:
+        pair = pair * 2
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+        raise ValueError(
+            f"{op}: {name} must be an int >= {minimum} or a pair of them, got {value!r}"
+        )
+    return pair  # type: ignore[return-value]
+
+
+def _batched(op: str, x: Any) -> tuple[Any, bool]:
+    """``x`` as a 4-D batch, and whether it came unbatched (C, H, W)."""
+    if x.ndim == 3:
+        return x.reshape((1, *x.shape)), True
+    if x.ndim != 4:
+        raise ValueError(
+            f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, got shape {tuple(x.shape)}"
+        )
+    return x, False
+
+
+def _unbatched(out: Any, unbatched: bool) -> Any:
+    return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _check_floating(op: str, *tensors: Any) -> None:
+    dtypes = {t.dtype for t in tensors if t is not None}
+    if len(dtypes) != 1 or next(iter(dtypes)).kind != "f":
+        names = ", ".join(str(t.dtype) for t in tensors if t is not None)
+        raise TypeError(f"{op}: expected floating tensors of one dtype, got {names}")
+
+
+def _check_weight(op: str, x: Any, weight: Any, bias: Any, groups: int, transposed: bool) -> None:
+    """Rank, group, channel and bias checks (``transposed``: (C_in, C_out/groups, kh, kw))."""
+    _check_floating(op, x, weight, bias)
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(weight.shape)}")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    w_in, w_out = (weight.shape[0], weight.shape[1] * groups) if transposed else weight.shape[1::-1]
+    c = x.shape[1]
+    expected = w_in if transposed else w_in * groups
+    if c != expected:
+        raise ValueError(
+            f"{op}: input of shape {tuple(x.shape)} has {c} channels, but weight of shape "
+            f"{tuple(weight.shape)} with groups={groups} expects {expected}"
+        )
+    if c % groups or w_out % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must divide the {c} input and {w_out} output channels"
+        )
+    if bias is not None and tuple(bias.shape) != (w_out,):
+        raise ValueError(
+            f"{op}: bias of shape {tuple(bias.shape)} does not match the {w_out} output channels"
+        )
+
+
+def _conv_padding(padding: Any, kernel, dilation, stride) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right); 'same' puts the odd extra row/column at the bottom/right."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+        (th, tw) = (d * (k - 1) for d, k in zip(dilation, kernel))
+        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    if isinstance(padding, str):
+        raise ValueError(
+            f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}"
+        )
+    ph, pw = _pair(padding, "padding", "conv2d", minimum=0)
+    return (ph, ph, pw, pw)
+
+
+def conv2d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Pair = 1,
+    padding: Pair | str = 0,
+    dilation: Pair = 1,
+    groups: int = 1,
+) -> Any:
+    """2-D cross-correlation: (N, C, H, W) with weight (O, C/groups, kh, kw) -> (N, O, Ho, Wo).
+
+    ``input`` may be unbatched (C, H, W); ``padding`` is an int, a pair, 'valid' or 'same'.
+    """
+    x, unbatched = _batched("conv2d", input)
+    _check_weight("conv2d", x, weight, bias, groups, transposed=False)
+    stride = _pair(stride, "stride", "conv2d")
+    dilation = _pair(dilation, "dilation", "conv2d")
+    pad = _conv_padding(padding, weight.shape[2:], dilation, stride)
+    geo = _Windows("conv2d", x.shape[2:], weight.shape[2:], stride, pad, dilation, groups)
+    return _unbatched(Conv2d.apply(x, weight, bias, geo), unbatched)
+
+
+def conv_transpose2d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Pair = 1,
+    padding: Pair = 0,
+    output_padding: Pair = 0,
+    groups: int = 1,
+    dilation: Pair = 1,
+) -> Any:
+    """The adjoint of conv2d in its input ("deconvolution"): (N, C_in, H, W) with weight
+    (C_in, C_out/groups, kh, kw) -> (N, C_out, (H-1)*stride - 2*padding + dilation*(kh-1)
+    + output_padding + 1, ...); ``input`` may be unbatched."""
+    op = "conv_transpose2d"
+    x, unbatched = _batched(op, input)
+    _check_weight(op, x, weight, bias, groups, transposed=True)
+    stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)
+    pad = _pair(padding, "padding", op, minimum=0)
+    extra = _pair(output_padding, "output_padding", op, minimum=0)
+    if any(e >= s and e >= d for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {extra} must be smaller than stride or dilation")
+    out_hw = tuple(
+        (i - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for i, s, p, d, k, e in zip(x.shape[2:], stride, pad, dilation, weight.shape[2:], extra)
+    )
+    if min(out_hw) < 1:
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} gives an empty output {out_hw}")
+    geo = _Windows(op, out_hw, weight.shape[2:], stride, (pad[0],) * 2 + (pad[1],) * 2, dilation)
+    geo.groups, geo.out_hw = groups, tuple(x.shape[2:])  # output_padding may leave windows out
+    return _unbatched(ConvTranspose2d.apply(x, weight, bias, geo), unbatched)
+
+
+def _pool_windows(op, x, kernel_size, stride, padding, dilation, ceil_mode) -> _Windows:
+    """PyTorch's pooling geometry; ceil_mode adds bottom/right padding for the last windows."""
+    kernel = _pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] else _pair(stride, "stride", op)
+    pad = _pair(padding, "padding", op, minimum=0)
+    dilation = _pair(dilation, "dilation", op)
+    if any(p > k // 2 for p, k in zip(pad, kernel)):
+        raise ValueError(f"{op}: padding {pad} must be at most half of kernel_size {kernel}")
+    extra = []
+    for size, k, s, p, d in zip(x.shape[2:], kernel, stride, pad, dilation):
+        span = d * (k - 1) + 1
+        out = (size + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+        if ceil_mode and (out - 1) * s >= size + p:
+            out -= 1
+        if out < 1:
+            raise ValueError(
+                f"{op}: input of shape {tuple(x.shape)} is too small for kernel_size {kernel} "
+                f"with padding {pad} and dilation {dilation}"
+            )
+        extra.append(max(0, (out - 1) * s + span - size - 2 * p))
+    pads = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])
+    return _Windows(op, x.shape[2:], kernel, stride, pads, dilation)
+
+
+def max_pool2d(
+    input: Any,
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+    dilation: Pair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Max over each (dilated) window: (N, C, H, W) -> (N, C, Ho, Wo); with ``return_indices``
+    also the flat index (into H*W) of each maximum. ``stride`` defaults to ``kernel_size``."""
+    x, unbatched = _batched("max_pool2d", input)
+    _check_floating("max_pool2d", x)
+    geo = _pool_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    out = MaxPool2d.apply(x, geo)
+    if not return_indices:
+        return _unbatched(out, unbatched)
+    index = MaxPool2dIndices.apply(x.detach(), out.detach(), geo)
+    return _unbatched(out, unbatched), _unbatched(index, unbatched)
+
+
+def _average_matrix(starts, ends, size: int, counts, dtype) -> Any:
+    """(out, size): row i averages positions starts[i]..ends[i]-1 with divisor counts[i]."""
+    pos = xp.arange(size)
+    inside = (pos >= starts[:, None]) & (pos < ends[:, None])
+    return (inside / xp.asarray(counts, dtype=xp.float64)[:, None]).astype(dtype)
+
+
+def avg_pool2d(
+    input: Any,
+    kernel_size: Pair,
+    stride: Pair | None = None,
+    padding: Pair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Any:
+    """Mean over each window: (N, C, H, W) -> (N, C, Ho, Wo). Padding counts in the divisor when
+    ``count_include_pad``; ``divisor_override`` replaces the divisor."""
+    x, unbatched = _batched("avg_pool2d", input)
+    _check_floating("avg_pool2d", x)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError("avg_pool2d: divisor_override must be non-zero")
+    geo = _pool_windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    mats = []
+    for axis, size in enumerate(x.shape[2:]):
+        k, s, p = geo.kernel[axis], geo.stride[axis], geo.pad[2 * axis]
+        starts = xp.arange(geo.out_hw[axis]) * s - p
+        ends = xp.minimum(starts + k, size + p)
+        lo, hi = xp.maximum(starts, 0), xp.minimum(ends, size)
+        counts = ends - starts if count_include_pad else hi - lo
+        if divisor_override is not None:
+            counts = xp.full(counts.shape, divisor_override if axis else 1)
+        mats.append(_average_matrix(lo, hi, size, counts, x.dtype))
+    return _unbatched(AvgPool2d.apply(x, *mats), unbatched)
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
+    """Mean over windows that split (H, W) into ``output_size`` parts: window i of a side of
+    length n covers floor(i*n/out) .. ceil((i+1)*n/out) - 1. A None size keeps that side."""
+    x, unbatched = _batched("adaptive_avg_pool2d", input)
+    _check_floating("adaptive_avg_pool2d", x)
+    sizes = (
+        (output_size, output_size) if not isinstance(output_size, (tuple, list)) else output_size
+    )
+    if len(sizes) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {sizes}")
+    mats = []
+    for size, out in zip(x.shape[2:], sizes):
+        out = size if out is None else out
+        if not isinstance(out, int) or out < 1:
+            raise ValueError(f"adaptive_avg_pool2d: output_size must be positive, got {sizes}")
+        i = xp.arange(out)
+        starts, ends = (i * size) // out, -((-(i + 1) * size) // out)
+        mats.append(_average_matrix(starts, ends, size, ends - starts, x.dtype))
+    return _unbatched(AvgPool2d.apply(x, *mats), unbatched)
