@@ -1,22 +1,68 @@
-"""Shape operations. Those NumPy can do without copying return views that share the input's
-version counter, so an in-place write through either is seen by both."""
+"""Shape operations. Those PyTorch returns as views (reshape, permute, squeeze, expand, ...) share
+the input's memory and version counter, so an in-place write through either is seen by both; the
+others (repeat, cat, flip, roll, tril) return new memory, as in PyTorch. Slicing views (narrow,
+split, unbind) and pad live with indexing in index.py."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import result_type, xp
+from .reduce import normalize_dims
 
-__all__ = ["broadcast_to", "cast", "clone", "expand", "permute", "reshape", "transpose", "view"]
+__all__ = [
+    "broadcast_to",
+    "cast",
+    "cat",
+    "clone",
+    "concat",
+    "expand",
+    "flatten",
+    "flip",
+    "movedim",
+    "permute",
+    "repeat",
+    "reshape",
+    "roll",
+    "squeeze",
+    "stack",
+    "tile",
+    "transpose",
+    "tril",
+    "triu",
+    "unflatten",
+    "unsqueeze",
+    "view",
+]
 
 
 def as_view(out: Any, base: Any) -> Any:
     """Mark ``out`` as a view of tensor ``base`` when their arrays share memory."""
-    if type(base) is type(out) and xp.may_share_memory(out._data, base._data):
+    if isinstance(base, type(out)) and xp.may_share_memory(out._data, base._data):
         out._vc = base._vc
         out._base = base if base._base is None else base._base
     return out
+
+
+def wrap_dim(dim: int, ndim: int, op: str, extra: int = 0) -> int:
+    """``dim`` as a non-negative axis of a tensor with ``ndim + extra`` dims (a 0-d tensor accepts
+    0 and -1, as in PyTorch); IndexError when out of range."""
+    rank = max(ndim + extra, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(
+            f"{op}: dim {dim} is out of range (expected to be in [{-rank}, {rank - 1}])"
+        )
+    return dim % rank
+
+
+def sized_dim(a: Any, dim: int, op: str) -> int:
+    """A dim of ``a`` that has a size (0-d tensors have none)."""
+    if a.ndim == 0:
+        raise IndexError(f"{op}: cannot be applied to a 0-d tensor")
+    return wrap_dim(dim, a.ndim, op)
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -77,9 +123,9 @@ class Permute(Op):
 
     @staticmethod
     def forward(ctx, a, dims):
-        if sorted(d % max(a.ndim, 1) for d in dims) != list(range(a.ndim)):
+        ctx.dims = tuple(wrap_dim(d, a.ndim, "permute") for d in dims)
+        if sorted(ctx.dims) != list(range(a.ndim)):
             raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of {a.ndim} dims")
-        ctx.dims = tuple(d % max(a.ndim, 1) for d in dims)
         return a.transpose(ctx.dims)
 
     @staticmethod
@@ -123,12 +169,189 @@ class Clone(Op):
         return ta
 
 
+class Repeat(Op):
+    """a tiled ``sizes`` times per dim;  da = g split into the tiles and summed."""
+
+    @staticmethod
+    def forward(ctx, a, sizes):
+        if len(sizes) < a.ndim:
+            raise ValueError(
+                f"repeat: {len(sizes)} repeat sizes given for a tensor with {a.ndim} dims; "
+                "give at least one per dim"
+            )
+        if any(s < 0 for s in sizes):
+            raise ValueError(f"repeat: sizes {tuple(sizes)} must be non-negative")
+        ctx.sizes = tuple(sizes)
+        return xp.tile(a, ctx.sizes)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        sizes = ctx.sizes
+        shape = (1,) * (len(sizes) - len(ctx.shapes[0])) + ctx.shapes[0]
+        tiles = tuple(x for pair in zip(sizes, shape) for x in pair)
+        g = grad_out.reshape(tiles).sum(tuple(range(0, len(tiles), 2)))
+        return g.reshape(ctx.shapes[0]), None
+
+    @staticmethod
+    def jvp(ctx, ta, _sizes):
+        return ta.repeat(ctx.sizes)
+
+
+class Cat(Op):
+    """cat(arrays, dim);  d arrays[i] = the i-th slab of g along dim."""
+
+    @staticmethod
+    def forward(ctx, dim, *arrays):
+        ctx.dim = dim
+        ctx.sizes = [a.shape[dim] for a in arrays]
+        dtype = result_type(*arrays)
+        return xp.concatenate([a.astype(dtype, copy=False) for a in arrays], axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grads: list = [None]
+        start = 0
+        for need, size in zip(ctx.needs_input_grad[1:], ctx.sizes):
+            grads.append(grad_out.narrow(ctx.dim, start, size) if need else None)
+            start += size
+        return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, _dim, *tangents):
+        dtype = next(t.dtype for t in tangents if t is not None)
+        filled = [
+            xp.zeros(shape, dtype) if t is None else t for t, shape in zip(tangents, ctx.shapes[1:])
+        ]
+        return Cat.apply(ctx.dim, *filled)
+
+
+class Flip(Op):
+    """a reversed along ``dims``;  da = g reversed along the same dims."""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = normalize_dims(dims, a.ndim, "flip")
+        return xp.flip(a, ctx.dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.flip(ctx.dims), None
+
+    @staticmethod
+    def jvp(ctx, ta, _dims):
+        return ta.flip(ctx.dims)
+
+
+class Roll(Op):
+    """a shifted cyclically by ``shifts`` along ``dims``;  da = g shifted back."""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        if dims is None:
+            ctx.shifts, ctx.dims = shifts, None
+            return xp.roll(a.reshape(-1), shifts).reshape(a.shape)
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: {len(shifts)} shifts given for {len(dims)} dims")
+        ctx.shifts, ctx.dims = shifts, tuple(wrap_dim(d, a.ndim, "roll") for d in dims)
+        return xp.roll(a, shifts, ctx.dims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.roll(_negate(ctx.shifts), ctx.dims), None, None
+
+    @staticmethod
+    def jvp(ctx, ta, _shifts, _dims):
+        return ta.roll(ctx.shifts, ctx.dims)
+
+
+def _negate(shifts: Any) -> Any:
+    return -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
+
+
+class Tril(Op):
+    """a with the entries above diagonal k zeroed;  da = tril(g, k)."""
+
+    @staticmethod
+    def forward(ctx, a, diagonal):
+        _check_matrix(a, "tril")
+        ctx.k = diagonal
+        return xp.tril(a, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.tril(ctx.k), None
+
+    @staticmethod
+    def jvp(ctx, ta, _diagonal):
+        return ta.tril(ctx.k)
+
+
+class Triu(Op):
+    """a with the entries below diagonal k zeroed;  da = triu(g, k)."""
+
+    @staticmethod
+    def forward(ctx, a, diagonal):
+        _check_matrix(a, "triu")
+        ctx.k = diagonal
+        return xp.triu(a, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.triu(ctx.k), None
+
+    @staticmethod
+    def jvp(ctx, ta, _diagonal):
+        return ta.triu(ctx.k)
+
+
+def _check_matrix(a: Any, op: str) -> None:
+    if a.ndim < 2:
+        raise ValueError(f"{op}: input must have at least 2 dims, got shape {a.shape}")
+
+
 def reshape(a: Any, *shape: Any) -> Any:
     """The same elements in a new shape (one dim may be -1); a view when possible."""
     return as_view(Reshape.apply(a, _shape_arg(shape)), a)
 
 
 view = reshape
+
+
+def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    """Dims ``start_dim..end_dim`` merged into one (a 0-d tensor becomes shape (1,))."""
+    if a.ndim == 0:
+        return reshape(a, (1,))
+    start, end = wrap_dim(start_dim, a.ndim, "flatten"), wrap_dim(end_dim, a.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = math.prod(a.shape[start : end + 1])
+    return reshape(a, (*a.shape[:start], merged, *a.shape[end + 1 :]))
+
+
+def unflatten(a: Any, dim: int, sizes: Sequence[int]) -> Any:
+    """Dim ``dim`` split into ``sizes`` (one may be -1)."""
+    d = sized_dim(a, dim, "unflatten")
+    sizes = list(sizes)
+    if sizes.count(-1) == 1:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes[sizes.index(-1)] = a.shape[d] // known if known else 0
+    if math.prod(sizes) != a.shape[d]:
+        raise ValueError(f"unflatten: sizes {tuple(sizes)} don't multiply to {a.shape[d]}")
+    return reshape(a, (*a.shape[:d], *sizes, *a.shape[d + 1 :]))
+
+
+def squeeze(a: Any, dim: Any = None) -> Any:
+    """``a`` without its size-1 dims (only those in ``dim`` when given); a view."""
+    dims = normalize_dims(dim, a.ndim, "squeeze")
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if n != 1 or i not in dims))
+
+
+def unsqueeze(a: Any, dim: int) -> Any:
+    """``a`` with a new size-1 dim at ``dim``; a view."""
+    d = wrap_dim(dim, a.ndim, "unsqueeze", extra=1)
+    return reshape(a, (*a.shape[:d], 1, *a.shape[d:]))
 
 
 def expand(a: Any, *shape: Any) -> Any:
@@ -148,9 +371,24 @@ def permute(a: Any, *dims: Any) -> Any:
 
 def transpose(a: Any, dim0: int, dim1: int) -> Any:
     """Swap two dims; a view."""
+    d0, d1 = wrap_dim(dim0, a.ndim, "transpose"), wrap_dim(dim1, a.ndim, "transpose")
     order = list(range(a.ndim))
-    order[dim0], order[dim1] = order[dim1], order[dim0]
+    if order:
+        order[d0], order[d1] = order[d1], order[d0]
     return permute(a, tuple(order))
+
+
+def movedim(a: Any, source: Any, destination: Any) -> Any:
+    """Dims ``source`` moved to positions ``destination`` (ints or tuples); a view."""
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: {len(src)} source dims but {len(dst)} destination dims")
+    src = [wrap_dim(d, a.ndim, "movedim") for d in src]
+    dst = [wrap_dim(d, a.ndim, "movedim") for d in dst]
+    rest = iter(d for d in range(a.ndim) if d not in src)
+    placed = dict(zip(dst, src))
+    return permute(a, tuple(placed[i] if i in placed else next(rest) for i in range(a.ndim)))
 
 
 def cast(a: Any, dtype: Any) -> Any:
@@ -161,3 +399,72 @@ def cast(a: Any, dtype: Any) -> Any:
 def clone(a: Any) -> Any:
     """A copy of ``a`` that stays in the graph."""
     return Clone.apply(a)
+
+
+def repeat(a: Any, *sizes: Any) -> Any:
+    """``a`` tiled ``sizes[i]`` times along dim i (``numpy.tile``); extra sizes add leading dims."""
+    return Repeat.apply(a, _shape_arg(sizes))
+
+
+def tile(a: Any, dims: Sequence[int]) -> Any:
+    """Like ``repeat``, but fewer ``dims`` than ``a.ndim`` are padded with leading 1s."""
+    dims = tuple(dims)
+    return Repeat.apply(a, (1,) * (a.ndim - len(dims)) + dims)
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
+    """Tensors joined along an existing dim; shapes must agree elsewhere (dtypes promote)."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    first = tensors[0].shape
+    if not first:
+        raise ValueError("cat: 0-d tensors cannot be concatenated; use stack")
+    d = wrap_dim(dim, len(first), "cat")
+    for t in tensors[1:]:
+        if len(t.shape) != len(first) or any(
+            m != n for i, (m, n) in enumerate(zip(first, t.shape)) if i != d
+        ):
+            raise ValueError(
+                f"cat: tensors must have the same shape except in dim {d}, got shapes "
+                f"{tuple(first)} and {tuple(t.shape)}"
+            )
+    return Cat.apply(d, *tensors)
+
+
+concat = cat
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
+    """Tensors of one shape joined along a new dim ``dim``."""
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(
+                f"stack: tensors must have the same shape, got shapes {tuple(tensors[0].shape)} "
+                f"and {tuple(t.shape)}"
+            )
+    d = wrap_dim(dim, tensors[0].ndim, "stack", extra=1)
+    return Cat.apply(d, *(unsqueeze(t, d) for t in tensors))
+
+
+def flip(a: Any, dims: Any) -> Any:
+    """``a`` reversed along ``dims`` (a copy, as in PyTorch)."""
+    return Flip.apply(a, dims)
+
+
+def roll(a: Any, shifts: Any, dims: Any = None) -> Any:
+    """``a`` shifted cyclically along ``dims`` (the flattened tensor when None)."""
+    return Roll.apply(a, shifts, dims)
+
+
+def tril(a: Any, diagonal: int = 0) -> Any:
+    """The lower triangle of the last two dims (entries above diagonal ``diagonal`` zeroed)."""
+    return Tril.apply(a, diagonal)
+
+
+def triu(a: Any, diagonal: int = 0) -> Any:
+    """The upper triangle of the last two dims (entries below diagonal ``diagonal`` zeroed)."""
+    return Triu.apply(a, diagonal)
