@@ -60,6 +60,8 @@ def _index_item(item: Any, op: str) -> Any:
 
 def _normalize_index(index: Any, op: str) -> tuple[tuple, bool]:
     """The index as a tuple NumPy understands, and whether it is basic (the result is a view)."""
+    if type(index) is int or type(index) is slice:
+        return (index, Ellipsis), True
     items = tuple(_index_item(i, op) for i in (index if type(index) is tuple else (index,)))
     basic = not any(type(i) is xp.ndarray for i in items)
     if basic and Ellipsis not in items:
