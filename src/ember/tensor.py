@@ -645,6 +645,9 @@ class Tensor:
     def outer(self, *args: Any, **kwargs: Any) -> Any:
         return ops.outer(self, *args, **kwargs)
 
+    def addmm(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.addmm(self, *args, **kwargs)
+
     def reshape(self, *args: Any, **kwargs: Any) -> Any:
         return ops.reshape(self, *args, **kwargs)
 
