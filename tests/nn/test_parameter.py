@@ -83,3 +83,13 @@ def test_gradcheck_differentiates_with_respect_to_parameters():
 
     # a wrong derivative with respect to a parameter is caught, not skipped
     assert not gradcheck(Wrong.apply, (w,), raise_exception=False, check_forward_ad=False)
+
+
+def test_views_of_a_parameter_share_its_version_counter():
+    lin = nn.Linear(2, 2)
+    x = ember.randn(3, 2, requires_grad=True)
+    y = (x @ lin.weight.t()).sum()
+    with ember.no_grad():
+        lin.weight.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
