@@ -125,9 +125,8 @@ def _map(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     with no_grad():
         if len(x) == 0:
             return fn(x)
-        return Tensor(
-            np.concatenate([fn(x[i : i + _CHUNK]).data for i in range(0, len(x), _CHUNK)])
-        )
+        parts = [fn(x[i : i + _CHUNK]).data for i in range(0, len(x), _CHUNK)]
+        return Tensor(np.concatenate(parts), dtype=parts[0].dtype)
 
 
 # ----------------------------------------------------------------------------------- data
@@ -140,7 +139,7 @@ class _TensorSource:
     def batches(self, batch_size: int, generator: Generator | None) -> Iterator[Tensor]:
         order = backend.rng(generator).permutation(len(self.x))
         for i in range(0, len(order), batch_size):
-            yield Tensor(self.x.data[order[i : i + batch_size]])
+            yield Tensor(self.x.data[order[i : i + batch_size]], dtype=self.x.dtype)
 
     def count(self, batch_size: int) -> int:
         return -(-len(self.x) // batch_size)
@@ -193,7 +192,7 @@ def _preparer(prefix: list[nn.Module], first: nn.Linear) -> Callable[[Tensor], T
     dtype = first.weight.dtype
 
     def prepare(x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+        x = _as_tensor(x)
         x = x.to(dtype)
         for module in prefix:
             x = module(x)
@@ -207,6 +206,14 @@ def _preparer(prefix: list[nn.Module], first: nn.Linear) -> Callable[[Tensor], T
         return x
 
     return prepare
+
+
+def _as_tensor(x: Any) -> Tensor:
+    """A tensor of ``x``, keeping a float64 array float64 (the model's dtype is applied later)."""
+    if isinstance(x, Tensor):
+        return x
+    a = np.asarray(x)
+    return Tensor(a, dtype=a.dtype if a.dtype in (np.float32, np.float64) else None)
 
 
 def _in_unit_range(x: Tensor) -> bool:
@@ -320,7 +327,7 @@ def greedy_layerwise(
     prepare = _preparer(prefix, stages[0].linear)
     source: _TensorSource | _LoaderSource
     if isinstance(data, (Tensor, np.ndarray)):
-        source = _TensorSource(_map(prepare, data if isinstance(data, Tensor) else Tensor(data)))
+        source = _TensorSource(_map(prepare, _as_tensor(data)))
         settings["batch_size"] = [64 if b is None else b for b in settings["batch_size"]]
     else:
         if any(b is not None for b in settings["batch_size"]):
@@ -429,6 +436,7 @@ def _pretrain_layer(
         bar.close()
     if isinstance(module, RBM):
         _copy_into(linear, module)
+    module.zero_grad()  # no stale pre-training gradients are left for fine-tuning
     module.eval()
     error = _reconstruction_error(module.reconstruct, source)
     for m in stage.modules():
