@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import experiments
-from . import train
+from . import pretrain, train
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="test accuracy and confusion matrix of a checkpoint")
     train.add_eval_arguments(p)
     p.set_defaults(handler=train.run_eval)
+    p = sub.add_parser("pretrain", help="greedy layer-wise pre-training of an MLP (no labels)")
+    pretrain.add_pretrain_arguments(p)
+    p.set_defaults(handler=pretrain.run_pretrain)
     demo = sub.add_parser("demo", help="run one of the lecture's experiments (ember demo --help)")
     names = demo.add_subparsers(dest="name", required=True, metavar="NAME")
     for name in experiments.EXPERIMENTS:
