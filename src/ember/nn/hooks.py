@@ -1,4 +1,5 @@
-"""Full backward hooks of a module, ``hook(module, grad_input, grad_output)``, on tensor hooks.
+"""Calling a module with its hooks; full backward hooks ``hook(module, grad_input, grad_output)``
+on tensor hooks.
 
 For one forward call, the tensors among the module's inputs (and among its outputs) are routed
 through a single node each: flattened, concatenated and split again. That node's tensor hook then
@@ -12,7 +13,37 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import ops
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
+
+
+def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
+    """``module(*args, **kwargs)`` with its forward pre-hooks, forward hooks and backward hooks."""
+    for hook, with_kwargs in list(module._forward_pre_hooks):
+        if with_kwargs:
+            result = hook(module, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        "forward pre-hook must return None or a tuple of (new_args, new_kwargs)"
+                    )
+                args, kwargs = result
+        else:
+            result = hook(module, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+    backward = None
+    if module._backward_hooks and is_grad_enabled():
+        backward = BackwardHook(module, module._backward_hooks)
+        args = backward.setup_inputs(args)
+    output = module.forward(*args, **kwargs)
+    for hook, with_kwargs in list(module._forward_hooks):
+        result = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
+        if result is not None:
+            output = result
+    if backward is not None:
+        output = backward.setup_outputs(output)
+    return output
 
 
 class BackwardHook:

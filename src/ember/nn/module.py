@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .. import backend
-from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..autograd.grad_mode import no_grad
 from ..tensor import RemovableHandle, Tensor
-from .hooks import BackwardHook
+from .hooks import call_with_hooks
 from .parameter import Parameter
 
 M = TypeVar("M", bound="Module")
@@ -79,34 +79,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        for hook, with_kwargs in list(self._forward_pre_hooks):
-            if with_kwargs:
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, new_kwargs)"
-                        )
-                    args, kwargs = result
-            else:
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        backward = None
-        if self._backward_hooks and is_grad_enabled():
-            backward = BackwardHook(self, self._backward_hooks)
-            args = backward.setup_inputs(args)
-        output = self.forward(*args, **kwargs)
-        for hook, with_kwargs in list(self._forward_hooks):
-            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
-            if result is not None:
-                output = result
-        if backward is not None:
-            output = backward.setup_outputs(output)
-        return output
+        return call_with_hooks(self, args, kwargs)
 
     def register_forward_pre_hook(
         self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
