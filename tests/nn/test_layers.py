@@ -272,3 +272,19 @@ def test_layer_reprs():
     assert repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
+
+
+def test_functional_normalize_and_silu():
+    x = rand(3, 4)
+    np.testing.assert_allclose(
+        arr(nn.functional.normalize(t64(x))),
+        x / np.linalg.norm(x, axis=1, keepdims=True),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        arr(nn.functional.normalize(t64(x), p=1.0, dim=0)),
+        x / np.abs(x).sum(axis=0, keepdims=True),
+        rtol=1e-12,
+    )
+    np.testing.assert_array_equal(arr(nn.functional.normalize(ember.zeros(2, 3))), 0.0)
+    np.testing.assert_allclose(arr(nn.functional.silu(t64(x))), x / (1 + np.exp(-x)), rtol=1e-12)

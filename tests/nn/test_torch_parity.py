@@ -186,3 +186,14 @@ def test_reprs_match_torch():
         )
 
     assert repr(build(nn)) == repr(build(tnn))
+
+
+def test_every_public_name_exists_in_torch():
+    for name in nn.__all__:
+        assert hasattr(tnn, name), name
+    for name in nn.functional.__all__:
+        assert hasattr(torch.nn.functional, name), name
+    for name in nn.init.__all__:
+        assert hasattr(torch.nn.init, name), name
+    for name in nn.utils.__all__:
+        assert hasattr(torch.nn.utils, name), name
