@@ -12,8 +12,8 @@ tnn = torch.nn
 
 
 def copy_weights(source, target):
-    """Load torch's state_dict into the ember model (arrays go through load_state_dict)."""
-    target.load_state_dict({k: v.numpy() for k, v in source.state_dict().items()})
+    """Load torch's state_dict into the ember model: load_state_dict takes any array-like."""
+    target.load_state_dict(source.state_dict())
 
 
 def both(build):
