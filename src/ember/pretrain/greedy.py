@@ -357,7 +357,8 @@ def greedy_layerwise(
         for k, stage in enumerate(stages):
             options = {key: values[k] for key, values in settings.items()}
             reports.append(_pretrain_layer(stage, k, n, source, options, config))
-            source.advance(stage)
+            if k < n - 1:
+                source.advance(stage)
     finally:
         for p, flag in flags:
             p.requires_grad_(flag)
