@@ -123,3 +123,8 @@ def test_constructors():
     assert r.dtype == ember.int64 and r.numpy().min() >= 3 and r.numpy().max() <= 7
     with pytest.raises(ValueError, match="invalid size"):
         ember.zeros(-1)
+
+
+def test_repr_of_non_finite_values():
+    assert repr(ember.tensor([1.0, -np.inf, np.nan])) == "tensor([1., -inf, nan])"
+    assert repr(ember.tensor([1.5, np.inf])) == "tensor([1.5000, inf])"

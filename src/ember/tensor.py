@@ -534,6 +534,9 @@ class Tensor:
     def tanh(self, *args: Any, **kwargs: Any) -> Any:
         return ops.tanh(self, *args, **kwargs)
 
+    def erf(self, *args: Any, **kwargs: Any) -> Any:
+        return ops.erf(self, *args, **kwargs)
+
     def sigmoid(self, *args: Any, **kwargs: Any) -> Any:
         return ops.sigmoid(self, *args, **kwargs)
 
@@ -772,14 +775,17 @@ def _alias(t: Tensor) -> Tensor:
 
 
 def _float_formatter(data: np.ndarray) -> dict:
-    """PyTorch's look: ``1.`` for whole numbers, four decimals otherwise, scientific when needed."""
+    """PyTorch's look: ``1.`` for whole numbers, four decimals otherwise, scientific when needed;
+    ``inf``, ``-inf`` and ``nan`` as words."""
     finite = np.abs(data[np.isfinite(data)])
     nonzero = finite[finite != 0]
     if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4):
-        return {"float_kind": lambda x: f"{x:.4e}"}
-    if bool(np.all(finite == np.round(finite))):
-        return {"float_kind": lambda x: f"{x:.0f}."}
-    return {"float_kind": lambda x: f"{x:.4f}"}
+        style = "{:.4e}"
+    elif bool(np.all(finite == np.round(finite))):
+        style = "{:.0f}."
+    else:
+        style = "{:.4f}"
+    return {"float_kind": lambda x: style.format(x) if np.isfinite(x) else str(x)}
 
 
 def _format(t: Tensor) -> str:
