@@ -13,6 +13,7 @@ from . import (
     normalization,
     reduce,
     shape,
+    transcendental,
 )
 from .activation import *
 from .compare import *
@@ -25,6 +26,7 @@ from .nn import *
 from .normalization import *
 from .reduce import *
 from .shape import *
+from .transcendental import *
 
 __all__ = [
     *activation.__all__,
@@ -38,4 +40,5 @@ __all__ = [
     *normalization.__all__,
     *reduce.__all__,
     *shape.__all__,
+    *transcendental.__all__,
 ]

@@ -1,14 +1,45 @@
-"""Elementwise operations. Broadcasting follows NumPy; the engine reduces gradients to each input's
-shape, so no rule here needs to."""
+"""Elementwise arithmetic, powers, ``where`` and ``copy_from``, and what the elementwise family
+shares: PyTorch's type promotion, shape errors that name the op, the ``_Pointwise`` base.
+
+The family continues in transcendental.py (exp, log, trigonometry, erf), activation.py and
+compare.py (comparisons, maximum, minimum, clamp). Broadcasting follows NumPy; the engine reduces
+gradients to each input's shape, so no rule here needs to."""
 
 from __future__ import annotations
 
+import math
+from numbers import Real
 from typing import Any
 
 from ..autograd.function import Op
 from ..backend import get_default_dtype, result_type, xp
 
-__all__ = ["add", "cos", "div", "exp", "log", "mul", "neg", "sin", "sub"]
+__all__ = [
+    "abs",
+    "add",
+    "copy_from",
+    "div",
+    "mul",
+    "neg",
+    "pow",
+    "reciprocal",
+    "rsqrt",
+    "sign",
+    "sqrt",
+    "sub",
+    "where",
+]
+
+# inf and nan at the edges of a domain (log(0), 1/0, sqrt(-1), exp(1e4)) come silently, as in
+# PyTorch, instead of with NumPy's RuntimeWarnings.
+_quiet = xp.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
+def _cast(a: Any, dtype: Any) -> Any:
+    """An array or NumPy scalar in ``dtype``; Python scalars and None pass as they are."""
+    if type(a) is xp.ndarray:
+        return a if a.dtype == dtype else a.astype(dtype)
+    return a.astype(dtype) if isinstance(a, xp.generic) else a
 
 
 def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
@@ -25,10 +56,7 @@ def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     dt = result_type(a, b)
     if floating and dt.kind != "f":
         dt = get_default_dtype()
-    if ta and a.dtype != dt:
-        a = a.astype(dt)
-    if tb and b.dtype != dt:
-        b = b.astype(dt)
+    a, b = _cast(a, dt), _cast(b, dt)
     if not ta and not tb:
         a = xp.asarray(a, dtype=dt)
     return a, b
@@ -44,13 +72,68 @@ def _weak_keeps(array: Any, scalar: Any) -> bool:
     )
 
 
+def _broadcasting(fn: Any, op: str, *args: Any) -> Any:
+    """``fn(*args)``; operands whose shapes do not broadcast raise a ValueError naming ``op``."""
+    try:
+        return fn(*args)
+    except ValueError:
+        shapes = [xp.shape(x) for x in args]
+        try:
+            xp.broadcast_shapes(*shapes)
+        except ValueError:
+            listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
+            raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
+        raise
+
+
+def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
+    """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
+    return _broadcasting(fn, op, *_promote(a, b, floating))
+
+
+def _floating(a: Any) -> Any:
+    """Integer and bool arrays become the default float dtype (exp of an int tensor is float)."""
+    a = xp.asarray(a)
+    return a if a.dtype.kind == "f" else a.astype(get_default_dtype())
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, Real)
+
+
+def _sum_tangents(ta: Any, tb: Any) -> Any:
+    if ta is None:
+        return tb
+    if tb is None:
+        return ta
+    return ta + tb
+
+
+class _Pointwise(Op):
+    """An op of one tensor whose derivative is diagonal, so that a gradient and a tangent go through
+    it alike: subclasses define ``chain(ctx, t)``, the derivative at the saved point times ``t``.
+    Further forward arguments are constants (no gradient)."""
+
+    @staticmethod
+    def chain(ctx, t):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (ctx.fn.chain(ctx, grad_out),) + (None,) * (len(ctx.shapes) - 1)
+
+    @staticmethod
+    def jvp(ctx, ta, *constants):
+        return ctx.fn.chain(ctx, ta)
+
+
+# ---------------------------------------------------------------------------- arithmetic
 class Add(Op):
     """a + b;  da = g, db = g."""
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _promote(a, b)
-        return a + b
+        return _binary(xp.add, "add", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -66,8 +149,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _promote(a, b)
-        return a - b
+        return _binary(xp.subtract, "sub", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -83,9 +165,8 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _promote(a, b)
         ctx.save_for_backward(a, b)
-        return a * b
+        return _binary(xp.multiply, "mul", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -103,10 +184,10 @@ class Div(Op):
     """a / b;  da = g / b, db = -g a / b^2."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, a, b):
-        a, b = _promote(a, b, floating=True)
         ctx.save_for_backward(a, b)
-        return a / b
+        return _binary(xp.true_divide, "div", a, b, floating=True)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -122,6 +203,49 @@ class Div(Op):
         return _sum_tangents(
             None if ta is None else ta / b, None if tb is None else -tb * a / (b * b)
         )
+
+
+class Pow(Op):
+    """a ** b;  da = g b a^(b-1), db = g a^b log(a) (each 0 where PyTorch takes it as 0)."""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx, a, b):
+        out = _binary(xp.power, "pow", a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad_out * _pow_da(a, b) if need_a else None
+        gb = grad_out * _pow_db(a, b, out) if need_b else None
+        return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b, out = ctx.saved_tensors
+        return _sum_tangents(
+            None if ta is None else ta * _pow_da(a, b),
+            None if tb is None else tb * _pow_db(a, b, out),
+        )
+
+
+def _pow_da(a: Any, b: Any) -> Any:
+    """d(a^b)/da = b a^(b-1), taken as 0 where b = 0 (so it stays finite at a = 0)."""
+    if _is_number(b):
+        return b * a ** (b - 1) if b != 0 else copy_from(a, 0)
+    return b * a ** where(b == 0, 1.0, b - 1)
+
+
+def _pow_db(a: Any, b: Any, out: Any) -> Any:
+    """d(a^b)/db = a^b log(a), taken as 0 where a = 0 and b >= 0."""
+    if not _is_number(a):
+        return out * where((a == 0) & (b >= 0), 1.0, a).log()
+    if a == 0:
+        return where(b >= 0, 0.0, -math.inf)
+    return out * (math.log(a) if a > 0 else math.nan)
 
 
 class Neg(Op):
@@ -140,91 +264,130 @@ class Neg(Op):
         return -ta
 
 
-class Exp(Op):
-    """exp(a);  da = g exp(a) (from the saved output)."""
+class Reciprocal(_Pointwise):
+    """1 / a;  da = -g / a^2 (from the saved output)."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, a):
-        out = xp.exp(a)
+        out = xp.reciprocal(_floating(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx, grad_out):
+    def chain(ctx, t):
         (out,) = ctx.saved_tensors
-        return grad_out * out
+        return -t * out * out
+
+
+class Abs(_Pointwise):
+    """|a|;  da = g sign(a) (0 at 0)."""
 
     @staticmethod
-    def jvp(ctx, ta):
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.abs(a)
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t * a.sign()
+
+
+class Sign(_Pointwise):
+    """sign(a);  da = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return xp.sign(a)
+
+    @staticmethod
+    def chain(ctx, t):
+        return copy_from(t, 0)
+
+
+# ---------------------------------------------------------------------------- roots
+class Sqrt(_Pointwise):
+    """sqrt(a);  da = g / (2 out)."""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx, a):
+        out = xp.sqrt(_floating(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
         (out,) = ctx.saved_tensors
-        return ta * out
+        return t / (out * 2)
 
 
-class Log(Op):
-    """log(a);  da = g / a."""
+class Rsqrt(_Pointwise):
+    """1 / sqrt(a);  da = -g out^3 / 2."""
 
     @staticmethod
+    @_quiet
     def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.log(a)
+        out = xp.reciprocal(xp.sqrt(_floating(a)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        (out,) = ctx.saved_tensors
+        return t * out**3 * -0.5
+
+
+# ---------------------------------------------------------------------------- selection, copy
+class Where(Op):
+    """where(c, a, b);  da = g where c, db = g where not c (c is not differentiable)."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        cond = xp.asarray(condition)
+        if cond.dtype != xp.bool_:
+            raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        ctx.save_for_backward(condition)
+        return _broadcasting(xp.where, "where", cond, *_promote(a, b))
 
     @staticmethod
     def backward(ctx, grad_out):
-        (a,) = ctx.saved_tensors
-        return grad_out / a
+        (cond,) = ctx.saved_tensors
+        _, need_a, need_b = ctx.needs_input_grad
+        ga = where(cond, grad_out, 0.0) if need_a else None
+        gb = where(cond, 0.0, grad_out) if need_b else None
+        return None, ga, gb
 
     @staticmethod
-    def jvp(ctx, ta):
-        (a,) = ctx.saved_tensors
-        return ta / a
+    def jvp(ctx, _tc, ta, tb):
+        (cond,) = ctx.saved_tensors
+        return where(cond, 0.0 if ta is None else ta, 0.0 if tb is None else tb)
 
 
-class Sin(Op):
-    """sin(a);  da = g cos(a)."""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.sin(a)
+class CopyFrom(Op):
+    """src broadcast to a's shape, cast to a's dtype;  dsrc = g (a gets no gradient)."""
 
     @staticmethod
-    def backward(ctx, grad_out):
-        (a,) = ctx.saved_tensors
-        return grad_out * a.cos()
-
-    @staticmethod
-    def jvp(ctx, ta):
-        (a,) = ctx.saved_tensors
-        return ta * a.cos()
-
-
-class Cos(Op):
-    """cos(a);  da = -g sin(a)."""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return xp.cos(a)
+    def forward(ctx, a, src):
+        try:
+            values = xp.broadcast_to(src, a.shape)
+        except ValueError:
+            raise ValueError(
+                f"copy_from: src of shape {xp.shape(src)} cannot be broadcast to {a.shape}"
+            ) from None
+        return values.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad_out):
-        (a,) = ctx.saved_tensors
-        return -grad_out * a.sin()
+        return None, (grad_out if ctx.needs_input_grad[1] else None)
 
     @staticmethod
-    def jvp(ctx, ta):
-        (a,) = ctx.saved_tensors
-        return -ta * a.sin()
+    def jvp(ctx, ta, tsrc):
+        return copy_from(ta, 0 if tsrc is None else tsrc)
 
 
-def _sum_tangents(ta: Any, tb: Any) -> Any:
-    if ta is None:
-        return tb
-    if tb is None:
-        return ta
-    return ta + tb
-
-
+# ---------------------------------------------------------------------------- public functions
 def add(a: Any, b: Any, alpha: float = 1) -> Any:
     """a + alpha * b, broadcasting."""
     return Add.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
@@ -241,8 +404,13 @@ def mul(a: Any, b: Any) -> Any:
 
 
 def div(a: Any, b: Any) -> Any:
-    """a / b (true division), broadcasting."""
+    """a / b (true division: integers give floats), broadcasting."""
     return Div.apply(a, b)
+
+
+def pow(a: Any, b: Any) -> Any:
+    """a ** b for a tensor and a tensor or a number (either side), broadcasting."""
+    return Pow.apply(a, b)
 
 
 def neg(a: Any) -> Any:
@@ -250,21 +418,36 @@ def neg(a: Any) -> Any:
     return Neg.apply(a)
 
 
-def exp(a: Any) -> Any:
-    """e ** a."""
-    return Exp.apply(a)
+def reciprocal(a: Any) -> Any:
+    """1 / a (floating)."""
+    return Reciprocal.apply(a)
 
 
-def log(a: Any) -> Any:
-    """Natural logarithm."""
-    return Log.apply(a)
+def abs(a: Any) -> Any:
+    """|a| (its gradient at 0 is 0)."""
+    return Abs.apply(a)
 
 
-def sin(a: Any) -> Any:
-    """Sine."""
-    return Sin.apply(a)
+def sign(a: Any) -> Any:
+    """-1, 0 or 1 by the sign of a (gradient 0)."""
+    return Sign.apply(a)
 
 
-def cos(a: Any) -> Any:
-    """Cosine."""
-    return Cos.apply(a)
+def sqrt(a: Any) -> Any:
+    """Square root."""
+    return Sqrt.apply(a)
+
+
+def rsqrt(a: Any) -> Any:
+    """1 / sqrt(a)."""
+    return Rsqrt.apply(a)
+
+
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """a where ``condition`` (a bool tensor) holds, else b; all three broadcast together."""
+    return Where.apply(condition, a, b)
+
+
+def copy_from(a: Any, src: Any) -> Any:
+    """``src`` broadcast to a's shape and cast to a's dtype (what ``a.copy_(src)`` writes)."""
+    return CopyFrom.apply(a, src)

@@ -1,0 +1,176 @@
+"""Activation functions, elementwise, each with a stable forward (no overflow for any input)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..backend import xp
+from .elementwise import _floating, _Pointwise, where
+from .transcendental import _erf, erf
+
+__all__ = ["elu", "gelu", "leaky_relu", "relu", "sigmoid", "softplus", "tanh"]
+
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class Sigmoid(_Pointwise):
+    """1 / (1 + exp(-a));  da = g out (1 - out) (from the saved output)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        a = _floating(a)
+        e = xp.exp(-xp.abs(a))  # in (0, 1]: no overflow for any a
+        out = xp.where(a >= 0, 1, e) / (1 + e)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        (out,) = ctx.saved_tensors
+        return t * out * (1 - out)
+
+
+class Tanh(_Pointwise):
+    """tanh(a);  da = g (1 - out^2) (from the saved output)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.tanh(_floating(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        (out,) = ctx.saved_tensors
+        return t * (1 - out * out)
+
+
+class Relu(_Pointwise):
+    """max(a, 0);  da = g where out > 0 (0 at a = 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        (out,) = ctx.saved_tensors
+        return where(out > 0, t, 0.0)
+
+
+class LeakyRelu(_Pointwise):
+    """a if a > 0 else s a;  da = g if a > 0 else s g."""
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        a = _floating(a)
+        ctx.slope = negative_slope
+        ctx.save_for_backward(a)
+        return xp.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        return where(a > 0, t, t * ctx.slope)
+
+
+class Elu(_Pointwise):
+    """a if a > 0 else alpha (exp(a) - 1);  da = g if a > 0 else g (out + alpha)."""
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        a = _floating(a)
+        out = xp.where(a > 0, a, alpha * xp.expm1(xp.minimum(a, 0)))
+        ctx.alpha = alpha
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        a, out = ctx.saved_tensors
+        return where(a > 0, t, t * (out + ctx.alpha))
+
+
+class Gelu(_Pointwise):
+    """a Phi(a) (Phi the normal CDF, or its tanh approximation);  da = g (Phi(a) + a phi(a))."""
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        a = _floating(a)
+        ctx.approximate = approximate
+        ctx.save_for_backward(a)
+        if approximate == "tanh":
+            return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + _GELU_CUBIC * a**3)))
+        return 0.5 * a * (1 + _erf(a * (1 / math.sqrt(2))))
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            th = ((a + _GELU_CUBIC * a**3) * _SQRT_2_OVER_PI).tanh()
+            inner = (a * a * (3 * _GELU_CUBIC) + 1) * _SQRT_2_OVER_PI
+            return t * ((th + 1) * 0.5 + a * 0.5 * (1 - th * th) * inner)
+        cdf = (erf(a * (1 / math.sqrt(2))) + 1) * 0.5
+        pdf = (a * a * -0.5).exp() * _INV_SQRT_2PI
+        return t * (cdf + a * pdf)
+
+
+class Softplus(_Pointwise):
+    """log(1 + exp(beta a)) / beta, linear where beta a > threshold;  da = g sigmoid(beta a)."""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        a = _floating(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(a)
+        ba = a * beta
+        smooth = (xp.maximum(ba, 0) + xp.log1p(xp.exp(-xp.abs(ba)))) / beta
+        return xp.where(ba > threshold, a, smooth)
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        ba = a * ctx.beta
+        return where(ba > ctx.threshold, t, t * ba.sigmoid())
+
+
+def sigmoid(a: Any) -> Any:
+    """1 / (1 + exp(-a)), without overflow for any a."""
+    return Sigmoid.apply(a)
+
+
+def tanh(a: Any) -> Any:
+    """Hyperbolic tangent."""
+    return Tanh.apply(a)
+
+
+def relu(a: Any) -> Any:
+    """max(a, 0) (gradient 0 at 0)."""
+    return Relu.apply(a)
+
+
+def leaky_relu(a: Any, negative_slope: float = 0.01) -> Any:
+    """a where a > 0, else negative_slope * a."""
+    return LeakyRelu.apply(a, negative_slope)
+
+
+def elu(a: Any, alpha: float = 1.0) -> Any:
+    """a where a > 0, else alpha * (exp(a) - 1)."""
+    return Elu.apply(a, alpha)
+
+
+def gelu(a: Any, approximate: str = "none") -> Any:
+    """a * Phi(a) with Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
+    return Gelu.apply(a, approximate)
+
+
+def softplus(a: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """log(1 + exp(beta * a)) / beta, and a itself where beta * a > threshold."""
+    return Softplus.apply(a, beta, threshold)
