@@ -3,8 +3,8 @@ configuration in PyTorch, on this machine.
 
     python -m benchmarks.fashion_mnist --model mlp|cnn [--epochs 15] [--libs ember,torch]
 
-Same data, same architecture, same optimizer and hyper-parameters, same batch order rule (a
-seeded shuffle per epoch); each library starts from its own default initialisation.
+Same data, same architecture, same optimizer (Adam) and cosine learning-rate schedule, same batch
+order rule (a seeded shuffle per epoch); each library starts from its own default initialisation.
 """
 
 from __future__ import annotations
@@ -38,11 +38,21 @@ def ember_run(args: argparse.Namespace, data: dict) -> list[dict]:
     ember.manual_seed(args.seed)
     model = models.cnn() if args.model == "cnn" else models.mlp()
     opt = optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     gen = ember.Generator().manual_seed(args.seed)
     train = make_loader(data["train_x"], data["train_y"], args.batch_size, True, gen)
     test = make_loader(data["test_x"], data["test_y"], 1000, False, None)
     loss_fn = nn.CrossEntropyLoss()
-    history = fit(model, loss_fn, opt, train, args.epochs, val_loader=test, progress=False)
+    history = fit(
+        model,
+        loss_fn,
+        opt,
+        train,
+        args.epochs,
+        val_loader=test,
+        scheduler=scheduler,
+        progress=False,
+    )
     return [{k: r[k] for k in ("epoch", "seconds", "val_accuracy")} for r in history.records]
 
 
@@ -64,6 +74,7 @@ def torch_run(args: argparse.Namespace, data: dict) -> list[dict]:
             nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10),
         )  # fmt: skip
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     loss_fn = nn.CrossEntropyLoss()
     tx, ty = torch.tensor(data["train_x"]), torch.tensor(data["train_y"])
     vx, vy = torch.tensor(data["test_x"]), torch.tensor(data["test_y"])
@@ -81,6 +92,7 @@ def torch_run(args: argparse.Namespace, data: dict) -> list[dict]:
             loss_fn(model(x), y).backward()
             opt.step()
         seconds = time.perf_counter() - start
+        scheduler.step()
         model.eval()
         with torch.no_grad():
             correct = sum(

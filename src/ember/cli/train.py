@@ -61,6 +61,9 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument(
+        "--schedule", choices=("cosine", "none"), default="cosine", help="learning-rate schedule"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="run folder (default runs/<data>-<model>)")
     p.add_argument(
@@ -124,14 +127,28 @@ def build_optimizer(model: nn.Module, config: dict[str, Any]) -> optim.Optimizer
     return OPTIMIZERS[kind](model.parameters(), lr=lr, weight_decay=config["weight_decay"], **extra)
 
 
+def build_scheduler(opt: optim.Optimizer, config: dict[str, Any]) -> Any:
+    """Cosine decay of the learning rate to zero over the run's epochs (stepped once per epoch)."""
+    if config["schedule"] == "none":
+        return None
+    return optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config["epochs"])
+
+
 # ----------------------------------------------------------------------------------- files
 def save_checkpoint(
-    path: Path, model: nn.Module, opt: Any, history: History, config: dict, gen: Any
+    path: Path,
+    model: nn.Module,
+    opt: Any,
+    history: History,
+    config: dict,
+    gen: Any,
+    scheduler: Any = None,
 ) -> None:
     ember.save(
         {
             "model": model.state_dict(),
             "optimizer": opt.state_dict(),
+            "scheduler": None if scheduler is None else scheduler.state_dict(),
             "epoch": len(history.records),
             "history": history.records,
             "config": config,
@@ -208,6 +225,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
             "lr",
             "momentum",
             "weight_decay",
+            "schedule",
             "seed",
         )
     }
@@ -221,6 +239,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         state = _load(args.init)
         model.load_state_dict(state.get("model", state))
     opt = build_optimizer(model, config)
+    scheduler = build_scheduler(opt, config)
     history = History()
     if args.resume:
         if not ckpt_path.exists():
@@ -231,6 +250,8 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
             raise CommandError(f"--resume: {ckpt_path} was written with other settings: {saved}")
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(ckpt["scheduler"])
         history.records = list(ckpt["history"])
         ember.backend.default_generator.set_state(ckpt["rng"]["default"])
         gen.set_state(ckpt["rng"]["loader"])
@@ -245,7 +266,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
             pass
 
         def on_epoch_end(self, epoch: int, record: dict) -> None:
-            save_checkpoint(ckpt_path, model, opt, history, config, gen)
+            save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
             write_metrics(out, history)
 
     fit(
@@ -255,6 +276,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         train_loader,
         epochs=args.epochs,
         val_loader=test_loader,
+        scheduler=scheduler,
         callbacks=[Checkpointer()],
         progress=not args.no_progress,
         start_epoch=len(history.records) + 1,
