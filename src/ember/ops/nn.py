@@ -1,3 +1,289 @@
-"""placeholder family"""
+"""The softmax family: ``softmax``, ``log_softmax`` and the class losses ``cross_entropy`` and
+``nll_loss``, with ``torch.nn.functional``'s signatures.
 
-__all__: list[str] = []
+Each fused op subtracts the maximum along its dim before exponentiating, so logits of any magnitude
+give finite values and gradients; backward rules use ember's tensor ops (derivatives of any order).
+Cross entropy is one op over a class-coefficient array ``A``, loss = -sum_c A_c log p_c, where ``A``
+is the smoothed, weighted one-hot of class indices or the smoothed, weighted class probabilities.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ..autograd.function import Op
+from ..backend import xp
+from .loss import check_reduction, divide_or_nan, require_floating
+from .reduce import kept_shape, normalize_dims
+from .reduce import sum as _sum
+
+__all__ = ["cross_entropy", "log_softmax", "nll_loss", "softmax"]
+
+
+def log_softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
+    """log(exp(x) / sum(exp(x))) over ``axes`` of a raw array, shifted by the maximum."""
+    if x.size == 0:
+        return x.copy()
+    shifted = x - x.max(axis=axes, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+
+
+class Softmax(Op):
+    """y = exp(x) / sum(exp(x)) along dim;  dx = y (g - sum(g y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.axes = _axes(x, dim, "softmax")
+        if x.size == 0:
+            out = x.copy()
+        else:
+            e = xp.exp(x - x.max(axis=ctx.axes, keepdims=True))
+            out = e / e.sum(axis=ctx.axes, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved_tensors
+        gy = grad_out * y
+        return gy - y * gy.sum(ctx.axes, True), None
+
+    @staticmethod
+    def jvp(ctx, tx, _dim):
+        (y,) = ctx.saved_tensors
+        ty = tx * y
+        return ty - y * ty.sum(ctx.axes, True)
+
+
+class LogSoftmax(Op):
+    """y = x - log(sum(exp(x))) along dim;  dx = g - exp(y) sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.axes = _axes(x, dim, "log_softmax")
+        out = log_softmax_array(x, ctx.axes)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (y,) = ctx.saved_tensors
+        return grad_out - y.exp() * grad_out.sum(ctx.axes, True), None
+
+    @staticmethod
+    def jvp(ctx, tx, _dim):
+        (y,) = ctx.saved_tensors
+        return tx - (y.exp() * tx).sum(ctx.axes, True)
+
+
+def _axes(x: Any, dim: int, op: str) -> tuple[int, ...]:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype} (pass dtype=)")
+    return normalize_dims(int(dim), x.ndim, op)
+
+
+def _prepare(input: Any, dim: int | None, dtype: Any, op: str) -> tuple[Any, int]:
+    """PyTorch's conveniences: cast to ``dtype`` first; an omitted ``dim`` is guessed (warned)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call to include "
+            "dim=X as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return input, dim
+
+
+def softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any:
+    """exp(input) normalised to sum to 1 along ``dim``; same shape as ``input``.
+
+    >>> import ember
+    >>> ember.softmax(ember.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    input, dim = _prepare(input, dim, dtype, "softmax")
+    return Softmax.apply(input, dim)
+
+
+def log_softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any:
+    """log(softmax(input, dim)), computed stably; same shape as ``input``.
+
+    >>> import ember
+    >>> ember.log_softmax(ember.tensor([0.0, 0.0]), dim=0).exp()
+    tensor([0.5000, 0.5000])
+    """
+    input, dim = _prepare(input, dim, dtype, "log_softmax")
+    return LogSoftmax.apply(input, dim)
+
+
+# ---------------------------------------------------------------------------- class losses
+class CrossEntropy(Op):
+    """-sum_c coef log_softmax(x) along dim (summed over all when reduce);
+    dx = g (softmax(x) sum_c coef - coef), dcoef = -g log_softmax(x)."""
+
+    @staticmethod
+    def forward(ctx, x, coef, dim, reduce):
+        ctx.dim, ctx.reduce = dim, reduce
+        ctx.save_for_backward(x, coef)
+        loss = -(coef * log_softmax_array(x, (dim,))).sum(axis=dim)
+        return loss.sum() if reduce else loss
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, coef = ctx.saved_tensors
+        if not ctx.reduce:
+            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        need_x, need_coef = ctx.needs_input_grad[:2]
+        grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
+        grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
+        return grad_x, grad_coef, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, tcoef, _dim, _reduce):
+        x, coef = ctx.saved_tensors
+        out = (tx * _logit_slope(x, coef, ctx.dim)).sum(ctx.dim)
+        if tcoef is not None:
+            out = out - (tcoef * log_softmax(x, ctx.dim)).sum(ctx.dim)
+        return out.sum() if ctx.reduce else out
+
+
+def _logit_slope(x: Any, coef: Any, dim: int) -> Any:
+    """d loss / d x = softmax(x) sum_c coef - coef (coef: a tensor or a constant array)."""
+    return softmax(x, dim) * _sum(coef, dim, True) - coef
+
+
+def _class_dim(op: str, input: Any) -> int:
+    require_floating(op, "input", input)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dim, got a 0-d tensor")
+    return 1 if input.ndim > 1 else 0
+
+
+def _class_coefficients(
+    op: str, input: Any, dim: int, target: Any, weight: Any, ignore_index: int, smoothing: float
+) -> tuple[Any, float]:
+    """The input-shaped array A with loss = -sum_c A_c log p_c for class-index targets, and the
+    divisor of the mean: the summed weights of the targets that are not ignored."""
+    classes = input.shape[dim]
+    t = xp.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
+    expected = tuple(input.shape[:dim] + input.shape[dim + 1 :])
+    if t.shape != expected:
+        raise ValueError(
+            f"{op}: expected target of shape {expected} for input of shape "
+            f"{tuple(input.shape)}, got {t.shape}"
+        )
+    kept = t != ignore_index
+    bad = t[kept & ((t < 0) | (t >= classes))]
+    if bad.size:
+        raise IndexError(f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes")
+    w = _class_weight(op, weight, classes, input.dtype)
+    safe = xp.where(kept, t, 0)
+    picked = w[safe] * kept  # the weight of each target; 0 where ignored
+    if smoothing:
+        coef = (smoothing / classes) * (w * kept[..., None])
+    else:
+        coef = xp.zeros((*t.shape, classes), input.dtype)
+    # At the target class the smoothed one-hot is (1 - eps) + eps / C.
+    at_target = (picked * (1 - smoothing + smoothing / classes)).astype(input.dtype)
+    xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
+    return xp.moveaxis(coef, -1, dim), float(picked.sum())
+
+
+def _class_weight(op: str, weight: Any, classes: int, dtype: Any) -> Any:
+    if weight is None:
+        return xp.ones(classes, dtype)
+    w = xp.asarray(weight)
+    if w.shape != (classes,):
+        raise ValueError(
+            f"{op}: weight should have one entry per class ({classes},), got shape {w.shape}"
+        )
+    return w.astype(dtype, copy=False)
+
+
+def _check_smoothing(op: str, label_smoothing: float) -> None:
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+
+
+def cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Any:
+    """Cross entropy between logits ``input`` (N, C, d1, ...) or (C,) and ``target``: class
+    indices (N, d1, ...) or class probabilities (input's shape). Fused log_softmax + nll.
+
+    >>> import ember
+    >>> ember.cross_entropy(ember.tensor([[0.0, 0.0]]), ember.tensor([1]))
+    tensor(0.6931)
+    """
+    op = "cross_entropy"
+    reduction = check_reduction(op, reduction, size_average, reduce)
+    _check_smoothing(op, label_smoothing)
+    dim = _class_dim(op, input)
+    if tuple(target.shape) != tuple(input.shape):
+        coef, total = _class_coefficients(
+            op, input, dim, target, weight, ignore_index, label_smoothing
+        )
+    elif ignore_index >= 0:
+        raise ValueError(f"{op}: ignore_index is not supported for class-probability targets")
+    else:
+        coef, total = _probability_coefficients(op, input, dim, target, weight, label_smoothing)
+    if reduction == "none":
+        return CrossEntropy.apply(input, coef, dim, False)
+    loss = CrossEntropy.apply(input, coef, dim, True)
+    return loss if reduction == "sum" else divide_or_nan(loss, total)
+
+
+def _probability_coefficients(
+    op: str, input: Any, dim: int, target: Any, weight: Any, smoothing: float
+) -> tuple[Any, float]:
+    """Class-probability targets: A = smoothed target times the class weight; the mean divides
+    by the number of positions."""
+    require_floating(op, "target with class probabilities", target)
+    classes = input.shape[dim]
+    coef = target
+    if smoothing:
+        coef = coef * (1 - smoothing) + smoothing / classes
+    if weight is not None:
+        _class_weight(op, weight, classes, input.dtype)
+        coef = coef * weight.to(input.dtype).reshape((classes,) + (1,) * (input.ndim - dim - 1))
+    return coef, (input.numel() // classes if classes else 0)
+
+
+def nll_loss(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Any:
+    """Negative log likelihood of class indices ``target`` (N, d1, ...) under log-probabilities
+    ``input`` (N, C, d1, ...) or (C,): -weight[t] * input[n, t].
+
+    >>> import ember
+    >>> ember.nll_loss(ember.tensor([[-1.0, -2.0]]), ember.tensor([1]))
+    tensor(2.)
+    """
+    op = "nll_loss"
+    reduction = check_reduction(op, reduction, size_average, reduce)
+    dim = _class_dim(op, input)
+    coef, total = _class_coefficients(op, input, dim, target, weight, ignore_index, 0.0)
+    picked = input * -coef
+    if reduction == "none":
+        return picked.sum(dim)
+    loss = picked.sum()
+    return loss if reduction == "sum" else divide_or_nan(loss, total)
