@@ -18,7 +18,9 @@ import platform
 import sys
 from pathlib import Path
 
-CASES = ["perop"]
+from . import targets
+
+CASES = ["perop", "mlp", "cnn", "epoch", "memory", "pretrain"]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     header = f"# ember benchmarks, {stamp}\n\n{machine()}; {args.threads} thread(s)" + (
         "; --quick" if args.quick else ""
     )
-    table = markdown(rows, header)
+    table = markdown(rows, header) + targets.markdown(rows)
     print("\n" + table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

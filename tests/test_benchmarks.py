@@ -1,11 +1,26 @@
 """The benchmark command runs end to end in --quick mode (what it measures is never asserted)."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks.run import CASES
+
 ROOT = Path(__file__).resolve().parents[1]
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+# per benchmark module, one of its cases as named in --quick results, and whether it has a
+# NumPy reference
+EXPECTED = {
+    "perop": ("per-op forward+backward", False),
+    "mlp": ("mlp relu b128 step", True),
+    "cnn": ("cnn step b64", False),
+    "epoch": ("epoch 6000 samples b128", True),
+    "memory": ("peak memory, mlp b512 3 steps", True),
+    "pretrain": ("pretrain rbm cd-1 784-1000 b128", True),
+}
 
 
 def test_quick_benchmark_writes_results(tmp_path):
@@ -20,6 +35,13 @@ def test_quick_benchmark_writes_results(tmp_path):
     (json_file,) = tmp_path.glob("*.json")
     results = json.loads(json_file.read_text())["results"]
     cases = {(r["case"], r["impl"]) for r in results}
-    assert ("per-op forward+backward", "ember") in cases
+    assert set(EXPECTED) == set(CASES)
+    for case, has_numpy in EXPECTED.values():
+        impls = {"ember", *(["numpy"] if has_numpy else []), *(["torch"] if HAS_TORCH else [])}
+        assert {impl for c, impl in cases if c == case} == impls, case
+    assert {"import time", "import RSS"} <= {c for c, _ in cases}
     assert all(r["median"] > 0 for r in results)
-    assert (tmp_path / json_file.name.replace(".json", ".md")).exists()
+    ratios = [r for r in results if r["impl"] == "ember" and r.get("vs_numpy")]
+    assert ratios, "no ember/numpy ratio was computed"
+    table = (tmp_path / json_file.name.replace(".json", ".md")).read_text()
+    assert "## Targets" in table and "mlp relu b512 of peak" in table

@@ -1,0 +1,75 @@
+"""The performance targets, checked against one run's results (ratios within the same run).
+
+A target is either a ratio, ember's median over another implementation's median in the same
+case (a time or a memory: lower is better), or a bound on ember's own median.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    case: str
+    limit: float
+    other: str | None = None  # None: ember's median itself must stay under ``limit``
+
+    def measure(self, medians: dict[tuple[str, str], float]) -> float | None:
+        ours = medians.get((self.case, "ember"))
+        if ours is None:
+            return None
+        if self.other is None:
+            return ours
+        theirs = medians.get((self.case, self.other))
+        return None if theirs is None else ours / theirs
+
+
+def _mlp(batch: int, other: str, limit: float) -> list[Target]:
+    name = {"torch": "PyTorch", "numpy": "NumPy reference"}[other]
+    return [
+        Target(
+            f"MLP {act} step, batch {batch} <= {limit}x {name}",
+            f"mlp {act} b{batch} step",
+            limit,
+            other,
+        )
+        for act in ("relu", "sigmoid")
+    ]
+
+
+TARGETS = [
+    Target("per-op forward+backward <= 0.6x PyTorch", "per-op forward+backward", 0.6, "torch"),
+    *_mlp(128, "torch", 1.0),
+    *_mlp(128, "numpy", 1.1),
+    *_mlp(512, "torch", 1.0),
+    *_mlp(512, "numpy", 1.1),
+    *_mlp(32, "numpy", 1.2),
+    Target("CNN step <= 1.25x PyTorch", "cnn step b64", 1.25, "torch"),
+    Target("epoch <= 1.1x NumPy reference", "epoch 60000 samples b128", 1.1, "numpy"),
+    Target(
+        "peak memory increase <= 1.25x NumPy reference",
+        "peak memory, mlp b512 20 steps",
+        1.25,
+        "numpy",
+    ),
+    Target("import ember < 0.3 s", "import time", 0.3),
+    Target("import ember < 40 MiB RSS", "import RSS", 40.0),
+]
+
+
+def markdown(rows: list[dict]) -> str:
+    """A table of the targets this run measured: the figure and whether it holds."""
+    medians = {(r["case"], r["impl"]): r["median"] for r in rows}
+    lines = ["| target | measured | holds |", "|---|---:|---|"]
+    for t in TARGETS:
+        value = t.measure(medians)
+        if value is None:
+            continue
+        figure = f"{value:.2f}x" if t.other else f"{value:.3g}"
+        holds = value <= t.limit if t.other else value < t.limit
+        lines.append(f"| {t.label} | {figure} | {'yes' if holds else '**no**'} |")
+    if len(lines) == 2:
+        return ""
+    return "\n## Targets\n\n" + "\n".join(lines) + "\n"
