@@ -58,6 +58,7 @@ def run_backward(
     Without ``inputs`` the gradients accumulate into the ``.grad`` of the leaves; with ``inputs``
     nothing accumulates and their gradients are returned (``autograd.grad``).
     """
+    T = function._Tensor
     edges = [r.grad_fn or r for r in roots]
     targets = None if inputs is None else {id(x.grad_fn or x): i for i, x in enumerate(inputs)}
     captured: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
@@ -96,7 +97,25 @@ def run_backward(
                     f"{node.name()} is once-differentiable: it cannot be part of a graph recorded "
                     "with create_graph=True"
                 )
-            for edge, gi in _input_grads(node, g):
+            result = node.fn.backward(node, g)
+            if type(result) is not tuple:
+                result = (result,)
+            if len(result) != len(node.next):
+                raise RuntimeError(
+                    f"{node.name()} returned {len(result)} gradients but its op has "
+                    f"{len(node.next)} inputs"
+                )
+            for i, edge in enumerate(node.next):
+                gi = result[i]
+                if edge is None or gi is None:
+                    continue
+                if (
+                    type(gi) is not T
+                    or gi._data.shape != node.shapes[i]
+                    or gi._data.dtype != node.dtypes[i]
+                    or state.anomaly
+                ):
+                    gi = _conform(node, i, gi)
                 ekey = id(edge)
                 if needed is not None and ekey not in needed and ekey not in targets:
                     continue
@@ -154,37 +173,26 @@ def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _input_grads(node: Node, g: Any) -> list[tuple[Any, Any]]:
-    """Run the node's backward rule; reduce and cast each gradient to its input's shape/dtype."""
-    result = node.fn.backward(node, g)
-    if type(result) is not tuple:
-        result = (result,)
-    if len(result) != len(node.next):
-        raise RuntimeError(
-            f"{node.name()} returned {len(result)} gradients but its op has {len(node.next)} inputs"
-        )
+def _conform(node: Node, i: int, gi: Any) -> Any:
+    """Make the gradient for input ``i`` a tensor of that input's shape and dtype (reducing a
+    broadcast gradient), and check it for NaN/Inf under anomaly detection."""
     T = function._Tensor
-    out = []
-    for i, (edge, gi) in enumerate(zip(node.next, result)):
-        if edge is None or gi is None:
-            continue
-        if not isinstance(gi, T):
-            gi = T._make(np.asarray(gi), None, False)
-        shape = node.shapes[i]
-        if gi._data.shape != shape:
-            try:
-                gi = gi.sum_to_size(shape)
-            except ValueError:
-                raise RuntimeError(
-                    f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input {i}, "
-                    f"which cannot be reduced to the input's shape {tuple(shape)}"
-                ) from None
-        if gi._data.dtype != node.dtypes[i]:
-            gi = gi.to(node.dtypes[i])
-        if state.anomaly and not np.all(np.isfinite(gi._data)):
-            _raise_anomaly(node, i)
-        out.append((edge, gi))
-    return out
+    if not isinstance(gi, T):
+        gi = T._make(np.asarray(gi), None, False)
+    shape = node.shapes[i]
+    if gi._data.shape != shape:
+        try:
+            gi = gi.sum_to_size(shape)
+        except ValueError:
+            raise RuntimeError(
+                f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input {i}, "
+                f"which cannot be reduced to the input's shape {tuple(shape)}"
+            ) from None
+    if gi._data.dtype != node.dtypes[i]:
+        gi = gi.to(node.dtypes[i])
+    if state.anomaly and not np.all(np.isfinite(gi._data)):
+        _raise_anomaly(node, i)
+    return gi
 
 
 def _raise_anomaly(node: Node, i: int) -> None:

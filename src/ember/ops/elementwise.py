@@ -77,18 +77,30 @@ def _broadcasting(fn: Any, op: str, *args: Any) -> Any:
     try:
         return fn(*args)
     except ValueError:
-        shapes = [xp.shape(x) for x in args]
-        try:
-            xp.broadcast_shapes(*shapes)
-        except ValueError:
-            listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
-            raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
+        _raise_unbroadcastable(op, args)
         raise
+
+
+def _raise_unbroadcastable(op: str, args: tuple) -> None:
+    shapes = [xp.shape(x) for x in args]
+    try:
+        xp.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
+        raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
 
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
-    return _broadcasting(fn, op, *_promote(a, b, floating))
+    if not (type(a) is type(b) is xp.ndarray and a.dtype == b.dtype) or (
+        floating and a.dtype.kind != "f"
+    ):
+        a, b = _promote(a, b, floating)  # the common case (same dtypes) skips this call
+    try:
+        return fn(a, b)
+    except ValueError:
+        _raise_unbroadcastable(op, (a, b))
+        raise
 
 
 def _floating(a: Any) -> Any:
