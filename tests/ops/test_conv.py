@@ -89,6 +89,20 @@ def test_unbatched_inputs_keep_their_rank():
     )
 
 
+@pytest.mark.parametrize(("c", "groups"), [(1, 1), (4, 2)])
+def test_weight_gradient_with_a_constant_input(c, groups):
+    """Few columns per pixel take the per-sample path; dw is the correlation of x with g."""
+    rng = np.random.default_rng(14)
+    x, g = _rand(rng, 2, c, 12, 11), _rand(rng, 2, 4, 12, 11)
+    w = _t(_rand(rng, 4, c // groups, 3, 3), requires_grad=True)
+    ember.conv2d(_t(x), w, padding=1, groups=groups).backward(_t(g))
+    for k in range(groups):
+        cs, os = slice(k * c // groups, (k + 1) * c // groups), slice(2 * k, 2 * k + 2)
+        xt, gt = x[:, cs].transpose(1, 0, 2, 3), g[:, os].transpose(1, 0, 2, 3)
+        expected = ref_conv2d(xt, gt, padding=1).transpose(1, 0, 2, 3)
+        np.testing.assert_allclose(w.grad.numpy()[os], expected, rtol=1e-10, atol=1e-12)
+
+
 # ------------------------------------------------------------------------ max-pool rules
 def test_max_pool_routes_ties_to_the_first_maximum():
     x = _t(np.zeros((1, 1, 4, 4)), requires_grad=True)
@@ -106,15 +120,18 @@ def test_max_pool_overlapping_windows_accumulate_gradients():
     np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 0.0, 3.0, 0.0, 0.0]]]])
 
 
-def test_max_pool_propagates_nan_and_routes_its_gradient():
+def test_max_pool_propagates_nan_and_routes_to_the_last_nan():
     a = np.arange(16.0).reshape(1, 1, 4, 4)
-    a[0, 0, 0, 1] = np.nan
+    a[0, 0, 0, 1] = a[0, 0, 1, 0] = a[0, 0, 3, 3] = np.nan
     x = _t(a, requires_grad=True)
-    out = ember.max_pool2d(x, 2)
-    values = out.detach().numpy()
-    assert np.isnan(values[0, 0, 0, 0]) and not np.isnan(values[0, 0, 1, 1])
+    out, index = ember.max_pool2d(x, 2, return_indices=True)
+    values = out.detach().numpy()[0, 0]
+    assert np.isnan(values[0, 0]) and np.isnan(values[1, 1]) and values[1, 0] == 13
+    np.testing.assert_array_equal(index.numpy()[0, 0], [[4, 7], [13, 15]])  # PyTorch's choice
     out.sum().backward()
-    assert x.grad.numpy()[0, 0, 0, 1] == 1 and x.grad.numpy()[0, 0, :2, :2].sum() == 1
+    expected = np.zeros((4, 4))
+    expected.flat[[4, 7, 13, 15]] = 1
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
 
 
 def test_max_pool_indices_are_flat_per_plane():

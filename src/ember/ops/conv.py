@@ -25,12 +25,22 @@ class _Windows:
     """Sliding windows of ``kernel`` (dilated) at ``stride`` over an input of spatial size ``in_hw``
     padded by ``pad`` = (top, bottom, left, right): the geometry of a conv or pool."""
 
-    __slots__ = ("dilation", "groups", "in_hw", "kernel", "out_hw", "overlap", "pad", "stride")
+    __slots__ = (
+        "dilation",
+        "groups",
+        "in_hw",
+        "kernel",
+        "out_hw",
+        "overlap",
+        "pad",
+        "padded_hw",
+        "stride",
+    )
 
     def __init__(self, op: str, in_hw, kernel, stride, pad, dilation, groups: int = 1) -> None:
         self.in_hw, self.kernel, self.stride, self.pad = tuple(in_hw), kernel, stride, pad
         self.dilation, self.groups = dilation, groups
-        padded = (in_hw[0] + pad[0] + pad[1], in_hw[1] + pad[2] + pad[3])
+        self.padded_hw = padded = (in_hw[0] + pad[0] + pad[1], in_hw[1] + pad[2] + pad[3])
         span = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
         if span[0] > padded[0] or span[1] > padded[1]:
             raise ValueError(
@@ -38,14 +48,29 @@ class _Windows:
                 f"the kernel size {kernel[0]}x{kernel[1]} (dilated: {span[0]}x{span[1]})"
             )
         self.out_hw = tuple((p - e) // s + 1 for p, e, s in zip(padded, span, stride))
-        self.overlap = stride[0] < span[0] or stride[1] < span[1]
+        self.overlap = (stride[0] < span[0], stride[1] < span[1])
+
+    def _offsets(self, axis: int) -> list:
+        k, s, d, o = (v[axis] for v in (self.kernel, self.stride, self.dilation, self.out_hw))
+        return [slice(t * d, t * d + (o - 1) * s + 1, s) for t in range(k)]
 
     def views(self, a: Any) -> list:
         """The kh*kw strided views of padded array ``a`` (..., Hp, Wp), each (..., Ho, Wo)."""
-        (sh, sw), (dh, dw), (ho, wo) = self.stride, self.dilation, self.out_hw
-        rows = [slice(i * dh, i * dh + (ho - 1) * sh + 1, sh) for i in range(self.kernel[0])]
-        cols = [slice(j * dw, j * dw + (wo - 1) * sw + 1, sw) for j in range(self.kernel[1])]
-        return [a[..., r, c] for r in rows for c in cols]
+        return [a[..., r, c] for r in self._offsets(0) for c in self._offsets(1)]
+
+    def row_views(self, a: Any) -> list:
+        """The kh views (..., Ho, W) of ``a`` (..., Hp, W), one per kernel row."""
+        return [a[..., r, :] for r in self._offsets(0)]
+
+    def col_views(self, a: Any) -> list:
+        """The kw views (..., H, Wo) of ``a`` (..., H, Wp), one per kernel column."""
+        return [a[..., c] for c in self._offsets(1)]
+
+    def buffer(self, axis: int, shape: tuple, dtype: Any) -> Any:
+        """An array to scatter into along ``axis``: zeros unless the windows tile it exactly."""
+        tiles = self.dilation[axis] == 1 and self.stride[axis] == self.kernel[axis]
+        exact = tiles and self.padded_hw[axis] == self.out_hw[axis] * self.stride[axis]
+        return xp.empty(shape, dtype) if exact else xp.zeros(shape, dtype)
 
     def padded(self, a: Any, value: float = 0.0) -> Any:
         """``a`` (N, C, H, W) with the padding added (``a`` itself when there is none)."""
@@ -62,10 +87,6 @@ class _Windows:
         top, _, left, _ = self.pad
         h, w = self.in_hw
         return xp.ascontiguousarray(a[:, :, top : top + h, left : left + w])
-
-    def padded_zeros(self, n: int, c: int, dtype: Any) -> Any:
-        h, w = self.in_hw
-        return xp.zeros((n, c, h + self.pad[0] + self.pad[1], w + self.pad[2] + self.pad[3]), dtype)
 
 
 # ---------------------------------------------------------------------------- convolution kernels
@@ -90,37 +111,47 @@ def _by_group(y: Any, groups: int) -> Any:
     return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
 
 
-def _conv(x: Any, w: Any, b: Any, g: _Windows, cols: Any = None) -> Any:
-    """conv2d on arrays: one matmul of the weight with the im2col matrix, batched over samples
-    (and groups) so that it writes the (N, O, Ho, Wo) result in place."""
-    cols = _im2col(x, g) if cols is None else cols
-    n, o, gr = x.shape[0], w.shape[0], g.groups
-    per_sample = cols.reshape(gr, -1, n, cols.shape[1] // n).transpose(2, 0, 1, 3)
+def _conv(cols: Any, w: Any, b: Any, g: _Windows) -> Any:
+    """conv2d from the im2col matrix: one matmul, batched over samples (and groups) so that it
+    writes the (N, O, Ho, Wo) result in place."""
+    o, gr, (ho, wo) = w.shape[0], g.groups, g.out_hw
+    n = cols.shape[1] // (ho * wo)
+    per_sample = cols.reshape(gr, -1, n, ho * wo).transpose(2, 0, 1, 3)
     out = xp.matmul(w.reshape(gr, o // gr, -1), per_sample)
     if b is not None:
         out += b.reshape(gr, o // gr, 1)
-    return out.reshape(n, o, *g.out_hw)
+    return out.reshape(n, o, ho, wo)
 
 
-def _conv_input(y: Any, w: Any, g: _Windows) -> Any:
-    """The adjoint of conv2d in its input: one matmul to columns, then col2im (kh*kw adds)."""
+def _conv_input(yt: Any, w: Any, g: _Windows) -> Any:
+    """The adjoint of conv2d in its input (``yt`` from _by_group): col2im, kh*kw strided adds of
+    the columns W^T yt, made one kernel row at a time into one reused buffer."""
     gr, (kh, kw), (ho, wo) = g.groups, g.kernel, g.out_hw
-    n, o = y.shape[:2]
-    cols = xp.matmul(w.reshape(gr, o // gr, -1).transpose(0, 2, 1), _by_group(y, gr))
-    c = cols.shape[0] * cols.shape[1] // (kh * kw)
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
-    buf = g.padded_zeros(c, n, cols.dtype)  # (C, N, Hp, Wp): the adds stay contiguous
-    for k, view in enumerate(g.views(buf)):
-        view += cols[:, k // kw, k % kw]
+    og, cg, n = yt.shape[1], w.shape[1], yt.shape[2] // (ho * wo)
+    w_rows = w.reshape(gr, og, cg, kh, kw).transpose(3, 0, 2, 4, 1).reshape(kh, gr, cg * kw, og)
+    cols = xp.empty((gr, cg * kw, yt.shape[2]), yt.dtype)
+    buf = xp.zeros((gr * cg, n, *g.padded_hw), yt.dtype)  # (C, N, Hp, Wp): contiguous adds
+    views = g.views(buf)
+    for i in range(kh):
+        by_column = xp.matmul(w_rows[i], yt, out=cols).reshape(gr * cg, kw, n, ho, wo)
+        for j in range(kw):
+            views[i * kw + j] += by_column[:, j]
     return g.cropped(buf.transpose(1, 0, 2, 3))
 
 
-def _conv_weight(x: Any, y: Any, g: _Windows, cols: Any = None) -> Any:
-    """The adjoint of conv2d in its weight: one matmul of the output with the im2col matrix."""
-    cols = _im2col(x, g) if cols is None else cols
-    gr, o = g.groups, y.shape[1]
-    dw = xp.matmul(_by_group(y, gr), cols.reshape(gr, -1, cols.shape[1]).transpose(0, 2, 1))
-    return dw.reshape(o, -1, *g.kernel)
+def _conv_weight(cols: Any, y: Any, yt: Any, g: _Windows) -> Any:
+    """The adjoint of conv2d in its weight from the im2col matrix of the input: one matmul
+    dw^T = cols y^T (the orientation BLAS runs faster). With few columns per pixel it is batched
+    over samples on y as it is; otherwise it uses ``yt`` (y from _by_group, made if None)."""
+    gr, (n, o), hw = g.groups, y.shape[:2], g.out_hw[0] * g.out_hw[1]
+    ck = cols.shape[0] // gr
+    if yt is None and 8 * ck <= hw:  # the (N, C*kh*kw, O) partial sums stay small
+        per_sample = cols.reshape(gr, ck, n, hw).transpose(2, 0, 1, 3)
+        dw_t = xp.matmul(per_sample, y.reshape(n, gr, o // gr, hw).transpose(0, 1, 3, 2)).sum(0)
+    else:
+        yt = _by_group(y, gr) if yt is None else yt
+        dw_t = xp.matmul(cols.reshape(gr, ck, -1), yt.transpose(0, 2, 1))
+    return xp.ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(o, -1, *g.kernel)
 
 
 class Conv2d(Op):
@@ -131,14 +162,16 @@ class Conv2d(Op):
         cols = _im2col(x, geo)
         ctx.geo = geo
         ctx.save_for_backward(x, w, cols)
-        return _conv(x, w, b, geo, cols)
+        return _conv(cols, w, b, geo)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, w, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gx = ConvTranspose2d.apply(grad_out, w, None, ctx.geo) if need_x else None
-        gw = Conv2dWeight.apply(x, grad_out, ctx.geo, cols) if need_w else None
+        geo = ctx.geo
+        yt = _by_group(grad_out.data, geo.groups) if need_x else None  # shared by dx and dw
+        gx = ConvTranspose2d.apply(grad_out, w, None, geo, yt) if need_x else None
+        gw = Conv2dWeight.apply(x, grad_out, geo, cols, yt) if need_w else None
         gb = grad_out.sum((0, 2, 3)) if need_b else None
         return gx, gw, gb, None
 
@@ -153,10 +186,10 @@ class ConvTranspose2d(Op):
     dy = conv2d(g, w), dw = Conv2dWeight(g, y), db = sum(g)."""
 
     @staticmethod
-    def forward(ctx, y, w, b, geo):
+    def forward(ctx, y, w, b, geo, yt):
         ctx.geo = geo
         ctx.save_for_backward(y, w)
-        out = _conv_input(y, w, geo)
+        out = _conv_input(_by_group(y, geo.groups) if yt is None else yt, w, geo)
         if b is not None:
             out += b.reshape(-1, 1, 1)
         return out
@@ -166,15 +199,17 @@ class ConvTranspose2d(Op):
         y, w = ctx.saved_tensors
         need_y, need_w, need_b = ctx.needs_input_grad[:3]
         gy = Conv2d.apply(grad_out, w, None, ctx.geo) if need_y else None
-        gw = Conv2dWeight.apply(grad_out, y, ctx.geo, None) if need_w else None
+        gw = Conv2dWeight.apply(grad_out, y, ctx.geo, None, None) if need_w else None
         gb = grad_out.sum((0, 2, 3)) if need_b else None
-        return gy, gw, gb, None
+        return gy, gw, gb, None, None
 
     @staticmethod
-    def jvp(ctx, ty, tw, tb, _geo):
+    def jvp(ctx, ty, tw, tb, *_):
         y, w = ctx.saved_tensors
         geo = ctx.geo
-        return ConvTranspose2d.apply(ty, w, tb, geo) + ConvTranspose2d.apply(y, tw, None, geo)
+        return ConvTranspose2d.apply(ty, w, tb, geo, None) + ConvTranspose2d.apply(
+            y, tw, None, geo, None
+        )
 
 
 class Conv2dWeight(Op):
@@ -182,43 +217,73 @@ class Conv2dWeight(Op):
     dx = conv_transpose2d(y, g), dy = conv2d(x, g)."""
 
     @staticmethod
-    def forward(ctx, x, y, geo, cols):
+    def forward(ctx, x, y, geo, cols, yt):
         ctx.geo = geo
         ctx.save_for_backward(x, y)
-        return _conv_weight(x, y, geo, cols)
+        return _conv_weight(_im2col(x, geo) if cols is None else cols, y, yt, geo)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad[:2]
-        gx = ConvTranspose2d.apply(y, grad_out, None, ctx.geo) if need_x else None
+        gx = ConvTranspose2d.apply(y, grad_out, None, ctx.geo, None) if need_x else None
         gy = Conv2d.apply(x, grad_out, None, ctx.geo) if need_y else None
-        return gx, gy, None, None
+        return gx, gy, None, None, None
 
     @staticmethod
-    def jvp(ctx, tx, ty, _geo, _cols):
+    def jvp(ctx, tx, ty, *_):
         x, y = ctx.saved_tensors
-        return Conv2dWeight.apply(tx, y, ctx.geo, None) + Conv2dWeight.apply(x, ty, ctx.geo, None)
+        geo = ctx.geo
+        return Conv2dWeight.apply(tx, y, geo, None, None) + Conv2dWeight.apply(
+            x, ty, geo, None, None
+        )
 
 
 # ---------------------------------------------------------------------------- pooling kernels
-def _first_max(views: list, out: Any) -> list:
-    """One boolean mask per window offset, marking where that offset holds the window's first
-    maximum (a NaN counts as the maximum, as in PyTorch)."""
-    nan = bool(xp.isnan(out).any())
-    masks = []
-    found = None
-    for v in views:
-        hit = v == out
+def _max_index(views: list, nan: bool) -> tuple[Any, Any]:
+    """Elementwise max of ``views`` and the index (uint8) of the first view that holds it; with
+    ``nan`` a NaN counts as the maximum (the last NaN, as in PyTorch)."""
+    if len(views) == 1:
+        return xp.array(views[0]), xp.zeros(views[0].shape, xp.uint8)
+    best, index = None, None
+    for t, v in enumerate(views[1:], 1):
+        hit = v > (views[0] if best is None else best)
         if nan:
             hit |= xp.isnan(v)
-        if found is None:
-            found = hit.copy()
+        if best is None:
+            best, index = xp.maximum(views[0], v), hit.view(xp.uint8)
         else:
-            xp.greater(hit, found, out=hit)  # hit and not found before
-            found |= hit
-        masks.append(hit)
-    return masks
+            xp.maximum(best, v, out=best)
+            xp.copyto(index, t, where=hit)
+    return best, index
+
+
+def _max_pool(x: Any, geo: _Windows, nan: bool = False) -> tuple[Any, Any, Any]:
+    """Max over each window, separably: over the columns of every padded row, then over rows.
+    Row-major first maxima compose, so the indices (column per row, row per window) match
+    PyTorch's tie rule."""
+    rows, col_index = _max_index(geo.col_views(geo.padded(x, -xp.inf)), nan)
+    out, row_index = _max_index(geo.row_views(rows), nan)
+    if not nan and out.size and xp.isnan(out.max()):
+        return _max_pool(x, geo, nan=True)
+    return out, col_index, row_index
+
+
+def _route(g: Any, index: Any, views: list, overlap: bool) -> None:
+    """Write (or, where windows overlap, add) ``g`` into the view its ``index`` names."""
+    for t, view in enumerate(views):
+        if overlap:
+            view += g * (index == t)
+        else:
+            xp.multiply(g, index == t, out=view)
+
+
+def _pick(views: list, index: Any) -> Any:
+    """The value of the view named by ``index``, elementwise."""
+    out = xp.zeros(views[0].shape, views[0].dtype)
+    for t, view in enumerate(views):
+        xp.copyto(out, view, where=index == t)
+    return out
 
 
 class MaxPool2d(Op):
@@ -226,71 +291,59 @@ class MaxPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, geo):
-        views = geo.views(geo.padded(x, -xp.inf))
-        out = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(out, v, out=out)
+        out, col_index, row_index = _max_pool(x, geo)
         ctx.geo = geo
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(col_index, row_index)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, out = ctx.saved_tensors
-        return MaxPool2dScatter.apply(grad_out, _argmax_masks(x, out, ctx.geo), ctx.geo), None
+        return MaxPool2dScatter.apply(grad_out, ctx.saved_tensors, ctx.geo), None
 
     @staticmethod
     def jvp(ctx, tx, _geo):
-        x, out = ctx.saved_tensors
-        return MaxPool2dGather.apply(tx, _argmax_masks(x, out, ctx.geo), ctx.geo)
-
-
-def _argmax_masks(x: Any, out: Any, geo: _Windows) -> list:
-    return _first_max(geo.views(geo.padded(x.data, -xp.inf)), out.data)
+        return MaxPool2dGather.apply(tx, ctx.saved_tensors, ctx.geo)
 
 
 class MaxPool2dScatter(Op):
-    """x-shaped: each g added where its window's ``masks`` mark the maximum;  dg = gather(g')."""
+    """x-shaped: g placed at each window's maximum (``index``), added where windows overlap;
+    dg = MaxPool2dGather(g')."""
 
     @staticmethod
-    def forward(ctx, g, masks, geo):
-        ctx.geo, ctx.masks = geo, masks
-        buf = geo.padded_zeros(*g.shape[:2], g.dtype)
-        for view, mask in zip(geo.views(buf), masks):
-            if geo.overlap:
-                view += g * mask
-            else:
-                xp.multiply(g, mask, out=view)
-        return geo.cropped(buf) if any(geo.pad) else buf
+    def forward(ctx, g, index, geo):
+        ctx.geo, ctx.index = geo, index
+        (n, c), (hp, wp), wo = g.shape[:2], geo.padded_hw, geo.out_hw[1]
+        rows = geo.buffer(0, (n, c, hp, wo), g.dtype)
+        _route(g, index[1], geo.row_views(rows), geo.overlap[0])
+        full = geo.buffer(1, (n, c, hp, wp), g.dtype)
+        _route(rows, index[0], geo.col_views(full), geo.overlap[1])
+        return geo.cropped(full) if any(geo.pad) else full
 
     @staticmethod
     def backward(ctx, grad_out):
-        return MaxPool2dGather.apply(grad_out, ctx.masks, ctx.geo), None, None
+        return MaxPool2dGather.apply(grad_out, ctx.index, ctx.geo), None, None
 
     @staticmethod
-    def jvp(ctx, tg, _masks, _geo):
-        return MaxPool2dScatter.apply(tg, ctx.masks, ctx.geo)
+    def jvp(ctx, tg, _index, _geo):
+        return MaxPool2dScatter.apply(tg, ctx.index, ctx.geo)
 
 
 class MaxPool2dGather(Op):
-    """y = x at each window's marked maximum;  dx = scatter(g)."""
+    """y = x at each window's maximum (``index``);  dx = MaxPool2dScatter(g)."""
 
     @staticmethod
-    def forward(ctx, x, masks, geo):
-        ctx.geo, ctx.masks = geo, masks
-        views = geo.views(geo.padded(x))
-        out = xp.zeros(views[0].shape, x.dtype)
-        for view, mask in zip(views, masks):
-            out += view * mask
-        return out
+    def forward(ctx, x, index, geo):
+        ctx.geo, ctx.index = geo, index
+        rows = _pick(geo.col_views(geo.padded(x)), index[0])
+        return _pick(geo.row_views(rows), index[1])
 
     @staticmethod
     def backward(ctx, grad_out):
-        return MaxPool2dScatter.apply(grad_out, ctx.masks, ctx.geo), None, None
+        return MaxPool2dScatter.apply(grad_out, ctx.index, ctx.geo), None, None
 
     @staticmethod
-    def jvp(ctx, tx, _masks, _geo):
-        return MaxPool2dGather.apply(tx, ctx.masks, ctx.geo)
+    def jvp(ctx, tx, _index, _geo):
+        return MaxPool2dGather.apply(tx, ctx.index, ctx.geo)
 
 
 class AvgPool2d(Op):
@@ -316,16 +369,12 @@ class MaxPool2dIndices(Op):
     """Flat index (into each H*W plane) of every window's first maximum; not differentiable."""
 
     @staticmethod
-    def forward(ctx, x, out, geo):
-        (ho, wo), (sh, sw), (dh, dw), w = geo.out_hw, geo.stride, geo.dilation, geo.in_hw[1]
-        row = (xp.arange(ho) * sh - geo.pad[0])[:, None]
-        col = xp.arange(wo) * sw - geo.pad[2]
-        index = xp.zeros(out.shape, xp.int64)
-        masks = _first_max(geo.views(geo.padded(x, -xp.inf)), out)
-        for k, mask in enumerate(masks):
-            i, j = divmod(k, geo.kernel[1])
-            index += mask * ((row + i * dh) * w + col + j * dw)
-        return index
+    def forward(ctx, x, geo):
+        _, col_index, row_index = _max_pool(x, geo)
+        (ho, wo), (sh, sw), (dh, dw) = geo.out_hw, geo.stride, geo.dilation
+        row = xp.arange(ho)[:, None] * sh + row_index * xp.int64(dh)
+        col = xp.arange(wo) * sw + xp.take_along_axis(col_index, row, axis=2) * xp.int64(dw)
+        return (row - geo.pad[0]) * geo.in_hw[1] + col - geo.pad[2]
 
 
 # ---------------------------------------------------------------------------- public functions
@@ -455,7 +504,7 @@ def conv_transpose2d(
         raise ValueError(f"{op}: input of shape {tuple(x.shape)} gives an empty output {out_hw}")
     geo = _Windows(op, out_hw, weight.shape[2:], stride, (pad[0],) * 2 + (pad[1],) * 2, dilation)
     geo.groups, geo.out_hw = groups, tuple(x.shape[2:])  # output_padding may leave windows out
-    return _unbatched(ConvTranspose2d.apply(x, weight, bias, geo), unbatched)
+    return _unbatched(ConvTranspose2d.apply(x, weight, bias, geo, None), unbatched)
 
 
 def _pool_windows(op, x, kernel_size, stride, padding, dilation, ceil_mode) -> _Windows:
@@ -499,7 +548,7 @@ def max_pool2d(
     out = MaxPool2d.apply(x, geo)
     if not return_indices:
         return _unbatched(out, unbatched)
-    index = MaxPool2dIndices.apply(x.detach(), out.detach(), geo)
+    index = MaxPool2dIndices.apply(x.detach(), geo)
     return _unbatched(out, unbatched), _unbatched(index, unbatched)
 
 
