@@ -11,6 +11,8 @@ from types import ModuleType
 
 EXPERIMENTS = {
     "backprop": "ember.experiments.backprop",
+    "pretraining": "ember.experiments.pretraining",
+    "features": "ember.experiments.features",
 }
 
 
