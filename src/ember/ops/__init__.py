@@ -11,6 +11,7 @@ from . import (
     loss,
     nn,
     normalization,
+    pooling,
     reduce,
     shape,
     transcendental,
@@ -24,6 +25,7 @@ from .linalg import *
 from .loss import *
 from .nn import *
 from .normalization import *
+from .pooling import *
 from .reduce import *
 from .shape import *
 from .transcendental import *
@@ -38,6 +40,7 @@ __all__ = [
     *loss.__all__,
     *nn.__all__,
     *normalization.__all__,
+    *pooling.__all__,
     *reduce.__all__,
     *shape.__all__,
     *transcendental.__all__,
