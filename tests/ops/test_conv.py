@@ -103,6 +103,17 @@ def test_weight_gradient_with_a_constant_input(c, groups):
         np.testing.assert_allclose(w.grad.numpy()[os], expected, rtol=1e-10, atol=1e-12)
 
 
+def test_empty_batch_flows_through_forward_and_backward():
+    x = ember.zeros(0, 2, 5, 5, requires_grad=True)
+    w = ember.ones(4, 2, 3, 3, requires_grad=True)
+    y = ember.conv2d(x, w, padding=1)
+    out = ember.avg_pool2d(ember.max_pool2d(ember.conv_transpose2d(y, w), 2), 2)
+    assert y.shape == (0, 4, 5, 5) and out.shape == (0, 2, 1, 1)
+    out.sum().backward()
+    assert x.grad.shape == (0, 2, 5, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 2, 3, 3)))
+
+
 # ------------------------------------------------------------------------ max-pool rules
 def test_max_pool_routes_ties_to_the_first_maximum():
     x = _t(np.zeros((1, 1, 4, 4)), requires_grad=True)

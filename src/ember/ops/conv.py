@@ -108,8 +108,8 @@ def _im2col(x: Any, g: _Windows) -> Any:
 
 def _by_group(y: Any, groups: int) -> Any:
     """(N, O, Ho, Wo) -> (groups, O/groups, N*Ho*Wo), channels first (one copy)."""
-    o = y.shape[1]
-    return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+    n, o, ho, wo = y.shape
+    return xp.ascontiguousarray(y.transpose(1, 0, 2, 3)).reshape(groups, o // groups, n * ho * wo)
 
 
 def _conv(cols: Any, w: Any, b: Any, g: _Windows) -> Any:
@@ -117,7 +117,7 @@ def _conv(cols: Any, w: Any, b: Any, g: _Windows) -> Any:
     writes the (N, O, Ho, Wo) result in place."""
     o, gr, (ho, wo) = w.shape[0], g.groups, g.out_hw
     n = cols.shape[1] // (ho * wo)
-    per_sample = cols.reshape(gr, -1, n, ho * wo).transpose(2, 0, 1, 3)
+    per_sample = cols.reshape(gr, cols.shape[0] // gr, n, ho * wo).transpose(2, 0, 1, 3)
     out = xp.matmul(w.reshape(gr, o // gr, -1), per_sample)
     if b is not None:
         out += b.reshape(gr, o // gr, 1)
@@ -151,7 +151,7 @@ def _conv_weight(cols: Any, y: Any, yt: Any, g: _Windows) -> Any:
         dw_t = xp.matmul(per_sample, y.reshape(n, gr, o // gr, hw).transpose(0, 1, 3, 2)).sum(0)
     else:
         yt = _by_group(y, gr) if yt is None else yt
-        dw_t = xp.matmul(cols.reshape(gr, ck, -1), yt.transpose(0, 2, 1))
+        dw_t = xp.matmul(cols.reshape(gr, ck, cols.shape[1]), yt.transpose(0, 2, 1))
     return xp.ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(o, -1, *g.kernel)
 
 
