@@ -18,8 +18,8 @@ __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "max_pool2d"]
 
 
 def _max_index(views: list, nan: bool) -> tuple[Any, Any]:
-    """Elementwise max of ``views`` and the index (uint8) of the first view that holds it; with
-    ``nan`` a NaN counts as the maximum (the last NaN, as in PyTorch)."""
+    """Elementwise max of ``views`` and the index of the first view that holds it; with ``nan`` a
+    NaN counts as the maximum (the last NaN, as in PyTorch)."""
     if len(views) == 1:
         return xp.array(views[0]), xp.zeros(views[0].shape, xp.uint8)
     best, index = None, None
@@ -28,7 +28,8 @@ def _max_index(views: list, nan: bool) -> tuple[Any, Any]:
         if nan:
             hit |= xp.isnan(v)
         if best is None:
-            best, index = xp.maximum(views[0], v), hit.view(xp.uint8)
+            best = xp.maximum(views[0], v)
+            index = hit.view(xp.uint8) if len(views) <= 256 else hit.astype(xp.int32)
         else:
             xp.maximum(best, v, out=best)
             xp.copyto(index, t, where=hit)
@@ -123,6 +124,18 @@ class MaxPool2dGather(Op):
         return MaxPool2dGather.apply(tx, ctx.index, ctx.geo)
 
 
+class MaxPool2dIndices(Op):
+    """Flat index (into each H*W plane) of every window's first maximum; not differentiable."""
+
+    @staticmethod
+    def forward(ctx, x, geo):
+        _, col_index, row_index = _max_pool(x, geo)
+        (ho, wo), (sh, sw), (dh, dw) = geo.out_hw, geo.stride, geo.dilation
+        row = xp.arange(ho)[:, None] * sh + row_index * xp.int64(dh)
+        col = xp.arange(wo) * sw + xp.take_along_axis(col_index, row, axis=2) * xp.int64(dw)
+        return (row - geo.pad[0]) * geo.in_hw[1] + col - geo.pad[2]
+
+
 class AvgPool2d(Op):
     """y = A x B^T on each (H, W) plane (window averages, rows times columns);  dx = A^T g B."""
 
@@ -140,18 +153,6 @@ class AvgPool2d(Op):
     @staticmethod
     def jvp(ctx, tx, _rows, _cols):
         return AvgPool2d.apply(tx, ctx.rows, ctx.cols)
-
-
-class MaxPool2dIndices(Op):
-    """Flat index (into each H*W plane) of every window's first maximum; not differentiable."""
-
-    @staticmethod
-    def forward(ctx, x, geo):
-        _, col_index, row_index = _max_pool(x, geo)
-        (ho, wo), (sh, sw), (dh, dw) = geo.out_hw, geo.stride, geo.dilation
-        row = xp.arange(ho)[:, None] * sh + row_index * xp.int64(dh)
-        col = xp.arange(wo) * sw + xp.take_along_axis(col_index, row, axis=2) * xp.int64(dw)
-        return (row - geo.pad[0]) * geo.in_hw[1] + col - geo.pad[2]
 
 
 def _pool_windows(op, x, kernel_size, stride, padding, dilation, ceil_mode) -> _Windows:
