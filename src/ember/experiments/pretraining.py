@@ -10,7 +10,8 @@ alone with that seed, since greedy training of layer k never looks above it) and
 classifier. Every network, "none" (PyTorch's default Linear init) included, is then fine-tuned
 the same way: SGD with momentum for a fixed number of updates on L - L/10 labelled examples,
 keeping the weights with the lowest error on the held-out L/10 (checked every ``eval_every``
-updates, stopping after ``patience`` checks without improvement). The test set is used once, for
+updates or every epoch, whichever is rarer, stopping after ``patience`` checks without
+improvement). The test set is used once, for
 the final error. A seed fixes the unlabelled and labelled subsets, all initial weights, the
 pre-training and the fine-tuning batches, so the methods are compared on the same examples.
 """
@@ -133,7 +134,9 @@ def add_protocol_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=None, help="fine-tuning SGD lr (0.1)")
     p.add_argument("--momentum", type=float, default=None, help="fine-tuning momentum (0.9)")
     p.add_argument("--batch-size", type=int, default=None, help="fine-tuning batch (64)")
-    p.add_argument("--eval-every", type=int, default=None, help="updates between checks (100)")
+    p.add_argument(
+        "--eval-every", type=int, default=None, help="updates between checks, >= 1 epoch (100)"
+    )
     p.add_argument("--patience", type=int, default=None, help="checks without improvement (5)")
     p.add_argument("--val-fraction", type=float, default=None, help="held-out labels (0.1)")
     p.add_argument("--test-size", type=int, default=None, help="test images (default: all)")
@@ -292,12 +295,14 @@ def error_and_loss(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[floa
 def finetune(
     model: nn.Module, data: Data, train_idx: np.ndarray, val_idx: np.ndarray, s: Settings, seed: int
 ) -> dict[str, Any]:
-    """Supervised SGD on ``train_idx``; keeps the weights with the lowest validation error (ties:
+    """Supervised SGD on ``train_idx``, checked on ``val_idx`` every ``eval_every`` updates or
+    every epoch, whichever is rarer; keeps the weights with the lowest validation error (ties:
     lower validation loss) and returns the test error of those weights."""
     start = time.perf_counter()
     gen = ember.Generator().manual_seed(seed)
     loader = make_loader(data.train_x[train_idx], data.train_y[train_idx], s.batch_size, True, gen)
     val_x, val_y = data.train_x[val_idx], data.train_y[val_idx]
+    every = max(s.eval_every, len(loader))
     opt = optim.SGD(model.parameters(), lr=s.lr, momentum=s.momentum)
     best: tuple[float, float] = (math.inf, math.inf)
     best_state, best_step, step, stale = None, 0, 0, 0
@@ -308,7 +313,7 @@ def finetune(
             nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
             step += 1
-            if step % s.eval_every and step < s.steps:
+            if step % every and step < s.steps:
                 continue
             score = error_and_loss(model, val_x, val_y)
             if score < best:
