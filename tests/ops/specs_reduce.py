@@ -68,7 +68,8 @@ def np_mean(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 
 
 def np_logsumexp(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+    with np.errstate(divide="ignore"):  # log(0) = -inf over an empty dim, as expected
+        return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
 
 
 def with_zeros(count: int, same_slice: bool = True) -> Any:
