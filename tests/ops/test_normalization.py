@@ -75,6 +75,24 @@ def test_layer_norm_accepts_an_int_shape():
     np.testing.assert_allclose(out.numpy(), ref_layer_norm(x, 1, eps=1e-3), atol=1e-12)
 
 
+@pytest.mark.parametrize("norm", ["batch", "layer"])
+def test_parameter_gradients_with_a_constant_input(norm):
+    rng = np.random.default_rng(9)
+    x, g = rng.standard_normal((4, 3, 5)), rng.standard_normal((4, 3, 5))
+    shape = (3,) if norm == "batch" else (3, 5)
+    w = _t(rng.standard_normal(shape), requires_grad=True)
+    b = _t(np.zeros(shape), requires_grad=True)
+    if norm == "batch":
+        out = ember.batch_norm(_t(x), None, None, w, b, training=True)
+        xhat, dims = ref_batch_norm(x), (0, 2)
+    else:
+        out = ember.layer_norm(_t(x), shape, w, b)
+        xhat, dims = ref_layer_norm(x, 2), (0,)
+    out.backward(_t(g))
+    np.testing.assert_allclose(w.grad.numpy(), (g * xhat).sum(axis=dims), atol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=dims), atol=1e-12)
+
+
 def test_batch_norm_errors():
     x = ember.ones(4, 3)
     with pytest.raises(ValueError, match="more than 1 value per channel"):

@@ -1,66 +1,108 @@
 """Normalisation: batch norm and layer norm as fused ops.
 
-Both normalise x over some dims to xhat = (x - mean) / sqrt(var + eps) (biased variance) and apply
-an affine map. The Jacobian of x -> xhat is symmetric,
+Both view x as (A, K, B) and normalise each of the K slices over its A*B values: batch norm has
+(N, C, H*W), layer norm (1, leading, normalized). With xhat = (x - mean) / sqrt(var + eps) (biased
+variance) and the affine map y = xhat w + b, the Jacobian of x -> xhat is symmetric,
 J v = (v - mean(v) - xhat mean(v xhat)) / sqrt(var + eps),
-so one helper gives the gradient (J applied to g w) and the tangent (J applied to tx). It is written
-with tensor ops on the saved input, so derivatives of any order work.
+so dx = J(g w) and the tangent is J(tx) w + xhat tw + tb. A plain backward evaluates this fused on
+arrays; under create_graph (and in forward mode) the same formula runs in tensor ops, so
+derivatives of any order work.
 """
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 from ..autograd.function import Op
+from ..autograd.grad_mode import state
 from ..backend import xp
 
 __all__ = ["batch_norm", "layer_norm"]
 
 
-def _normalized(x: Any, dims: tuple[int, ...], eps: float) -> tuple[Any, Any, Any]:
-    """Arrays: mean and biased variance over ``dims`` (kept), and xhat."""
-    mean = x.mean(axis=dims, keepdims=True)
-    centred = x - mean
-    var = xp.mean(centred * centred, axis=dims, keepdims=True)
-    return mean, var, centred * (1 / xp.sqrt(var + eps))
+def _normalize(ctx: Any, x: Any, weight: Any, bias: Any, akb: tuple, param_shape: tuple) -> Any:
+    """Forward of both ops on arrays: saves what backward needs, returns (xhat w + b, mean, var)."""
+    x3 = x.reshape(akb)
+    n = akb[0] * akb[2]
+    mean = x3.sum(axis=(0, 2), keepdims=True) / n
+    out = x3 - mean
+    var = xp.einsum("akb,akb->k", out, out).reshape(mean.shape) / n
+    invstd = 1 / xp.sqrt(var + ctx.eps)
+    if weight is None:
+        out *= invstd
+    elif param_shape == invstd.shape:  # per-channel weight: scale once
+        out *= invstd * weight.reshape(param_shape)
+    else:
+        out *= invstd
+        out *= weight.reshape(param_shape)
+    if bias is not None:
+        out += bias.reshape(param_shape)
+    ctx.akb, ctx.param_shape = akb, param_shape
+    ctx.save_for_backward(x, weight, mean, invstd)
+    return out.reshape(x.shape), mean, var
 
 
-def _jacobian(x: Any, v: Any, dims: tuple[int, ...], eps: float) -> tuple[Any, Any]:
-    """Tensors: xhat and J v, with J the (symmetric) Jacobian of x -> xhat."""
-    centred = x - x.mean(dims, keepdim=True)
-    invstd = ((centred * centred).mean(dims, keepdim=True) + eps).rsqrt()
-    xhat = centred * invstd
-    mean_v = v.mean(dims, keepdim=True)
-    return xhat, (v - mean_v - xhat * (v * xhat).mean(dims, keepdim=True)) * invstd
-
-
-def _affine(xhat: Any, weight: Any, bias: Any, shape: tuple[int, ...]) -> Any:
-    """xhat * weight + bias (arrays), the parameters reshaped to broadcast as ``shape``."""
-    out = xhat if weight is None else xhat * weight.reshape(shape)
-    return out if bias is None else out + bias.reshape(shape)
-
-
-def _normalize_backward(ctx: Any, grad_out: Any, others: tuple[int, ...]) -> tuple:
-    """(dx, dw, db) of y = xhat(x) * w + b; ``others`` are the dims that w and b broadcast over."""
-    x, weight = ctx.saved_tensors
+def _backward(ctx: Any, grad_out: Any) -> tuple:
+    """(dx, dw, db) of y = xhat(x) w + b; dw and db sum over the dims that w does not have."""
+    x, weight, mean, invstd = ctx.saved_tensors
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    g = grad_out if weight is None else grad_out * weight.reshape(ctx.param_shape)
-    xhat, gx = _jacobian(x, g, ctx.dims, ctx.eps)
-    gw = _sum(grad_out * xhat, others) if need_w else None
-    gb = _sum(grad_out, others) if need_b else None
-    return (gx if need_x else None), gw, gb
+    if state.grad_enabled:  # create_graph: differentiable tensor ops
+        g = grad_out.reshape(ctx.akb)
+        xhat, jv = _jacobian(x.reshape(ctx.akb), g if weight is None else g * _p(ctx, weight), ctx)
+        gw = (g * xhat).sum(ctx.param_sum).reshape(ctx.shapes[1]) if need_w else None
+        gb = g.sum(ctx.param_sum).reshape(ctx.shapes[2]) if need_b else None
+        return (jv.reshape(ctx.shapes[0]) if need_x else None), gw, gb
+    g = grad_out.data.reshape(ctx.akb)
+    xhat = (x.data.reshape(ctx.akb) - mean) * invstd
+    per_channel = ctx.param_sum == (0, 2)
+    letters = "akb->k" if per_channel else "akb->b"
+    gb = xp.einsum(letters, g) if need_b or (need_x and per_channel) else None
+    need_dot = need_w or (need_x and per_channel)
+    gw = xp.einsum(letters.replace("->", ",akb->"), g, xhat) if need_dot else None
+    gx = None
+    if need_x:
+        n = ctx.akb[0] * ctx.akb[2]
+        w = None if weight is None else weight.data.reshape(ctx.param_shape)
+        if per_channel:  # w is constant over each slice: reuse db and dw
+            gx = xhat
+            gx *= gw.reshape(mean.shape) / -n
+            gx += g
+            gx -= gb.reshape(mean.shape) / n
+            gx *= invstd if w is None else w * invstd
+        else:
+            v = g if w is None else g * w
+            gx = xhat
+            gx *= xp.einsum("akb,akb->k", v, xhat).reshape(mean.shape) / -n
+            gx += v
+            gx -= v.sum(axis=(0, 2), keepdims=True) / n
+            gx *= invstd
+        gx = gx.reshape(ctx.shapes[0])
+    gw = gw.reshape(ctx.shapes[1]) if need_w else None
+    gb = gb.reshape(ctx.shapes[2]) if need_b else None
+    return gx, gw, gb
 
 
-def _sum(t: Any, dims: tuple[int, ...]) -> Any:
-    return t.sum(dims) if dims else t  # sum over no dims means all in PyTorch
+def _p(ctx: Any, param: Any) -> Any:
+    return param.reshape(ctx.param_shape)
 
 
-def _normalize_jvp(ctx: Any, tx: Any, tw: Any, tb: Any) -> Any:
-    x, weight = ctx.saved_tensors
-    xhat, out = _jacobian(x, tx, ctx.dims, ctx.eps)
+def _jacobian(x3: Any, v: Any, ctx: Any) -> tuple[Any, Any]:
+    """Tensors: xhat and J v, from the (A, K, B) view of the input."""
+    centred = x3 - x3.mean((0, 2), keepdim=True)
+    invstd = ((centred * centred).mean((0, 2), keepdim=True) + ctx.eps).rsqrt()
+    xhat = centred * invstd
+    mean_v = v.mean((0, 2), keepdim=True)
+    return xhat, (v - mean_v - xhat * (v * xhat).mean((0, 2), keepdim=True)) * invstd
+
+
+def _jvp(ctx: Any, tx: Any, tw: Any, tb: Any) -> Any:
+    x, weight, _, _ = ctx.saved_tensors
+    xhat, out = _jacobian(x.reshape(ctx.akb), tx.reshape(ctx.akb), ctx)
     if weight is not None:
-        out = out * weight.reshape(ctx.param_shape) + xhat * tw.reshape(ctx.param_shape)
-    return out if tb is None else out + tb.reshape(ctx.param_shape)
+        out = out * _p(ctx, weight) + xhat * _p(ctx, tw)
+    out = out if tb is None else out + _p(ctx, tb)
+    return out.reshape(x.shape)
 
 
 class BatchNorm(Op):
@@ -69,27 +111,25 @@ class BatchNorm(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps):
-        dims = (0, *range(2, x.ndim))
-        mean, var, xhat = _normalized(x, dims, eps)
+        ctx.eps, ctx.param_sum = eps, (0, 2)
+        akb = (x.shape[0], x.shape[1], prod(x.shape[2:]))
+        out, mean, var = _normalize(ctx, x, weight, bias, akb, (1, x.shape[1], 1))
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.reshape(-1)
         if running_var is not None:
-            n = x.size // x.shape[1]
+            n = akb[0] * akb[2]
             running_var *= 1 - momentum
             running_var += (momentum * n / (n - 1)) * var.reshape(-1)
-        ctx.dims, ctx.eps = dims, eps
-        ctx.param_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        ctx.save_for_backward(x, weight)
-        return _affine(xhat, weight, bias, ctx.param_shape)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        return (*_normalize_backward(ctx, grad_out, ctx.dims), None, None, None, None)
+        return (*_backward(ctx, grad_out), None, None, None, None)
 
     @staticmethod
     def jvp(ctx, tx, tw, tb, *_):
-        return _normalize_jvp(ctx, tx, tw, tb)
+        return _jvp(ctx, tx, tw, tb)
 
 
 class LayerNorm(Op):
@@ -98,20 +138,18 @@ class LayerNorm(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, normalized_ndim, eps):
-        dims = tuple(range(x.ndim - normalized_ndim, x.ndim))
-        ctx.dims, ctx.eps = dims, eps
-        ctx.param_shape = x.shape[x.ndim - normalized_ndim :]
-        ctx.save_for_backward(x, weight)
-        return _affine(_normalized(x, dims, eps)[2], weight, bias, ctx.param_shape)
+        ctx.eps, ctx.param_sum = eps, (0, 1)
+        lead = x.shape[: x.ndim - normalized_ndim]
+        akb = (1, prod(lead), prod(x.shape[len(lead) :]))
+        return _normalize(ctx, x, weight, bias, akb, (1, 1, akb[2]))[0]
 
     @staticmethod
     def backward(ctx, grad_out):
-        leading = tuple(range(grad_out.ndim - len(ctx.dims)))
-        return (*_normalize_backward(ctx, grad_out, leading), None, None)
+        return (*_backward(ctx, grad_out), None, None)
 
     @staticmethod
     def jvp(ctx, tx, tw, tb, *_):
-        return _normalize_jvp(ctx, tx, tw, tb)
+        return _jvp(ctx, tx, tw, tb)
 
 
 def _check_param(op: str, name: str, p: Any, shape: tuple[int, ...], x: Any) -> None:
