@@ -2,10 +2,10 @@
 
 ``conv2d`` copies a strided view of the padded input once into a (C*kh*kw, N*Ho*Wo) matrix (im2col)
 and does one matmul. Its two derivatives are ops too: ``conv_transpose2d`` (the adjoint in the
-input: one matmul, then kh*kw strided adds) and ``Conv2dWeight`` (the adjoint in the weight: one
-matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is written with the
-other two and derivatives of any order work. ``_Windows`` (the window geometry) and the argument
-helpers here serve the pooling ops too.
+input: a matmul per kernel row, then kh*kw strided adds, col2im) and ``Conv2dWeight`` (the adjoint
+in the weight: one matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is
+written with the other two and derivatives of any order work. ``_Windows`` (the window geometry)
+and the argument helpers here serve the pooling ops too.
 """
 
 from __future__ import annotations
