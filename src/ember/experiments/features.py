@@ -45,6 +45,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "unlabelled": 10_000,
         "pretrain_epochs": 3,
         "steps": 1500,
+        "epochs": 100,
         "test_size": None,
     },
     "quick": {
@@ -56,6 +57,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "unlabelled": 300,
         "pretrain_epochs": 1,
         "steps": 20,
+        "epochs": 20,
         "test_size": 500,
     },
 }
@@ -120,7 +122,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(
         f"features ({name}): first layer of a {depth}-layer, {s.width}-unit sigmoid MLP; "
         f"pre-training on {s.unlabelled:,} images, {s.pretrain_epochs} epochs per layer; "
-        f"fine-tuning with {labels} labels, at most {s.steps} SGD updates; seed {seed}"
+        f"fine-tuning with {labels} labels, {s.steps} SGD updates or {s.epochs} epochs; seed {seed}"
     )
     start = time.perf_counter()
     data = load_images(s.data, s.test_size)

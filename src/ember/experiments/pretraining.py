@@ -8,12 +8,12 @@ Per seed, each method pre-trains one stack of the deepest depth asked for on unl
 images; a network of depth d takes the stack's first d layers (identical to pre-training d layers
 alone with that seed, since greedy training of layer k never looks above it) and a new random
 classifier. Every network, "none" (PyTorch's default Linear init) included, is then fine-tuned
-the same way: SGD with momentum for a fixed number of updates on L - L/10 labelled examples,
-keeping the weights with the lowest error on the held-out L/10 (checked every ``eval_every``
-updates or every epoch, whichever is rarer, stopping after ``patience`` checks without
-improvement). The test set is used once, for
-the final error. A seed fixes the unlabelled and labelled subsets, all initial weights, the
-pre-training and the fine-tuning batches, so the methods are compared on the same examples.
+the same way: SGD with momentum on L - L/10 labelled examples for a fixed budget (``steps``
+updates or ``epochs`` epochs, whichever are fewer), keeping the weights with the lowest error on
+the held-out L/10 (checked every ``eval_every`` updates or every epoch, whichever is rarer). The
+test set is used once, for the final error. A seed fixes the unlabelled and labelled subsets,
+all initial weights, the pre-training and the fine-tuning batches, so the methods are compared
+on the same examples.
 """
 
 from __future__ import annotations
@@ -45,10 +45,16 @@ from .common import Output, add_common_arguments, format_table, pyplot
 METHODS = ("none", "autoencoder", "denoising", "rbm")
 # The grids; what they leave out comes from the defaults of Settings. Every value has a flag.
 PRESETS: dict[str, dict[str, Any]] = {
-    # About 10 minutes on 2 CPU cores: 2 depths, 3 seeds, 1,000 labels, 10,000 unlabelled
-    # images, 2 pre-training epochs per layer.
+    # Minutes on 2 CPU cores: 2 depths, 3 seeds, 1,000 labels, 10,000 unlabelled images, 2
+    # pre-training epochs per layer.
     "default": dict(
-        depths=[1, 3], labels=[1000], seeds=3, unlabelled=10_000, pretrain_epochs=2, steps=1500
+        depths=[1, 3],
+        labels=[1000],
+        seeds=3,
+        unlabelled=10_000,
+        pretrain_epochs=2,
+        steps=1500,
+        epochs=100,
     ),
     # The lecture's grid (hours).
     "full": dict(
@@ -58,6 +64,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         unlabelled=60_000,
         pretrain_epochs=5,
         steps=6000,
+        epochs=150,
     ),
     # Seconds, for the tests.
     "quick": dict(
@@ -68,6 +75,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         unlabelled=300,
         pretrain_epochs=1,
         steps=20,
+        epochs=20,
         test_size=500,
     ),
 }
@@ -85,6 +93,7 @@ class Settings:
     unlabelled: int
     pretrain_epochs: int
     steps: int
+    epochs: int
     data: str = "fashion-mnist"
     methods: list[str] = field(default_factory=lambda: list(METHODS))
     width: int = 500
@@ -97,7 +106,7 @@ class Settings:
     momentum: float = 0.9
     batch_size: int = 64
     eval_every: int = 100
-    patience: int = 5
+    patience: int | None = None
     val_fraction: float = 0.1
 
 
@@ -131,13 +140,16 @@ def add_protocol_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pretrain-batch", type=int, default=None, help="(64)")
     p.add_argument("--corruption", type=float, default=None, help="denoising masking (0.25)")
     p.add_argument("--steps", type=int, default=None, help="fine-tuning SGD updates at most")
+    p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs at most")
     p.add_argument("--lr", type=float, default=None, help="fine-tuning SGD lr (0.1)")
     p.add_argument("--momentum", type=float, default=None, help="fine-tuning momentum (0.9)")
     p.add_argument("--batch-size", type=int, default=None, help="fine-tuning batch (64)")
     p.add_argument(
         "--eval-every", type=int, default=None, help="updates between checks, >= 1 epoch (100)"
     )
-    p.add_argument("--patience", type=int, default=None, help="checks without improvement (5)")
+    p.add_argument(
+        "--patience", type=int, default=None, help="stop after N checks without improvement (off)"
+    )
     p.add_argument("--val-fraction", type=float, default=None, help="held-out labels (0.1)")
     p.add_argument("--test-size", type=int, default=None, help="test images (default: all)")
     p.add_argument("--no-progress", action="store_true", help="no pre-training progress bars")
@@ -295,25 +307,28 @@ def error_and_loss(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[floa
 def finetune(
     model: nn.Module, data: Data, train_idx: np.ndarray, val_idx: np.ndarray, s: Settings, seed: int
 ) -> dict[str, Any]:
-    """Supervised SGD on ``train_idx``, checked on ``val_idx`` every ``eval_every`` updates or
-    every epoch, whichever is rarer; keeps the weights with the lowest validation error (ties:
-    lower validation loss) and returns the test error of those weights."""
+    """Supervised SGD on ``train_idx`` for ``steps`` updates or ``epochs`` epochs, whichever
+    is fewer, checked on ``val_idx`` every ``eval_every`` updates or every epoch, whichever is
+    rarer (and at the end; with ``patience``, stopping after that many checks without
+    improvement). Keeps the weights with the lowest validation error (ties: lower validation
+    loss) and returns the test error of those weights."""
     start = time.perf_counter()
     gen = ember.Generator().manual_seed(seed)
     loader = make_loader(data.train_x[train_idx], data.train_y[train_idx], s.batch_size, True, gen)
     val_x, val_y = data.train_x[val_idx], data.train_y[val_idx]
-    every = max(s.eval_every, len(loader))
+    every, budget = max(s.eval_every, len(loader)), min(s.steps, s.epochs * len(loader))
+    patience = s.patience or math.inf
     opt = optim.SGD(model.parameters(), lr=s.lr, momentum=s.momentum)
     best: tuple[float, float] = (math.inf, math.inf)
     best_state, best_step, step, stale = None, 0, 0, 0
     model.train()
-    while step < s.steps and stale < s.patience:
+    while step < budget and stale < patience:
         for x, y in loader:
             opt.zero_grad()
             nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
             step += 1
-            if step % every and step < s.steps:
+            if step % every and step < budget:
                 continue
             score = error_and_loss(model, val_x, val_y)
             if score < best:
@@ -321,7 +336,7 @@ def finetune(
                 best_state = {k: v.data.copy() for k, v in model.state_dict().items()}
             else:
                 stale += 1
-            if step >= s.steps or stale >= s.patience:
+            if step >= budget or stale >= patience:
                 break
     model.load_state_dict(best_state)
     test_error, _ = error_and_loss(model, data.test_x, data.test_y)
@@ -489,7 +504,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"methods {','.join(s.methods)}; depths {','.join(map(str, s.depths))} x {s.width} "
         f"sigmoid units; labels {','.join(map(str, s.labels))}; seeds {s.seeds}; pre-training "
         f"on {s.unlabelled:,} unlabelled images, {s.pretrain_epochs} epochs per layer; "
-        f"fine-tuning at most {s.steps} SGD updates"
+        f"fine-tuning {s.steps} SGD updates or {s.epochs} epochs, whichever are fewer"
     )
     start, cpu = time.perf_counter(), time.process_time()
     data = load_images(s.data, s.test_size)
