@@ -13,6 +13,7 @@ EXPERIMENTS = {
     "backprop": "ember.experiments.backprop",
     "pretraining": "ember.experiments.pretraining",
     "features": "ember.experiments.features",
+    "universal-approximation": "ember.experiments.universal_approximation",
 }
 
 
