@@ -14,6 +14,7 @@ EXPERIMENTS = {
     "pretraining": "ember.experiments.pretraining",
     "features": "ember.experiments.features",
     "universal-approximation": "ember.experiments.universal_approximation",
+    "depth-efficiency": "ember.experiments.depth_efficiency",
 }
 
 
