@@ -83,4 +83,4 @@ def run(quick: bool) -> list[Measurement]:
         make = LOADERS[lib]
         _epoch(step, make(x[:WARMUP_SAMPLES], y[:WARMUP_SAMPLES]), name)()
         impls[lib] = _epoch(step, make(x, y), name)
-    return interleave("s/epoch", impls, repeats=1 if quick else 2, warmup=0)
+    return interleave("s/epoch", impls, repeats=1 if quick else 3, warmup=0)
