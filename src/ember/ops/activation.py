@@ -49,18 +49,17 @@ class Tanh(_Pointwise):
 
 
 class Relu(_Pointwise):
-    """max(a, 0);  da = g where out > 0 (0 at a = 0)."""
+    """max(a, 0);  da = g [a > 0] (0 at a = 0; the saved mask is a constant)."""
 
     @staticmethod
     def forward(ctx, a):
-        out = xp.maximum(a, 0)
-        ctx.save_for_backward(out)
-        return out
+        ctx.save_for_backward(a > 0)
+        return xp.maximum(a, 0)
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
-        return where(out > 0, t, 0.0)
+        (mask,) = ctx.saved_tensors
+        return t * mask
 
 
 class LeakyRelu(_Pointwise):
