@@ -15,6 +15,7 @@ EXPERIMENTS = {
     "features": "ember.experiments.features",
     "universal-approximation": "ember.experiments.universal_approximation",
     "depth-efficiency": "ember.experiments.depth_efficiency",
+    "vanishing-gradients": "ember.experiments.vanishing_gradients",
     "loss-landscape": "ember.experiments.loss_landscape",
 }
 
