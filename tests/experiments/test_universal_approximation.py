@@ -50,6 +50,8 @@ def test_bad_arguments_are_refused(capsys):
         parser.parse_args(["--units", "4,0"])
     with pytest.raises(SystemExit, match="A < B"):
         ua.run(parser.parse_args(["--interval", "1", "1", "--quick"]))
+    with pytest.raises(SystemExit, match="not finite at x = -3"):
+        ua.run(parser.parse_args(["--function", "log(x)", "--quick"]))
 
 
 def test_without_matplotlib_the_plot_is_skipped_with_a_notice(run_quick, monkeypatch):

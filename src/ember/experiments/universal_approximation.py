@@ -79,11 +79,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     a, b = args.interval
     if not a < b:
         raise SystemExit(f"ember demo {NAME}: --interval needs A < B, got {a} {b}")
+    if cfg["points"] < 2 or cfg["steps"] < 1:
+        raise SystemExit(f"ember demo {NAME}: needs --points >= 2 and --steps >= 1")
     g: Expression = args.function
-    out = common.Output(args.out)
     x_train = np.linspace(a, b, cfg["points"])
     x_grid = np.linspace(a, b, 16 * (cfg["points"] - 1) + 1)
-    y_train, y_grid = g(x_train), g(x_grid)
+    try:
+        y_train, y_grid = g(x_train), g(x_grid)
+    except ExpressionError as e:
+        raise SystemExit(f"ember demo {NAME}: --function: {e}") from None
+    out = common.Output(args.out)
     mid, half = (a + b) / 2, (b - a) / 2
     shift, scale = float(y_train.mean()), float(y_train.std()) or 1.0
     u_train = tensor(((x_train - mid) / half)[:, None])
