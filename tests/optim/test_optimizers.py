@@ -283,3 +283,35 @@ def test_custom_optimizer_subclass():
     p.grad = ember.tensor([5.0, -0.1], dtype="float64")
     opt.step()
     assert p.tolist() == [0.9, 1.1]
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_large_parameters_update_like_small_ones(cls):
+    """Parameters above the chunk size of the in-place update give the same values elementwise."""
+    rng = np.random.default_rng(0)
+    n = 3 * 2**16 + 5
+    values, grads = rng.standard_normal(n), rng.standard_normal((2, n))
+    big = ember.tensor(values, dtype="float32", requires_grad=True)
+    small = ember.tensor(values[-7:], dtype="float32", requires_grad=True)
+    opt = cls([{"params": [big]}, {"params": [small]}], lr=0.1)
+    for g in grads:
+        big.grad, small.grad = ember.tensor(g, dtype="float32"), ember.tensor(g[-7:], "float32")
+        opt.step()
+    np.testing.assert_array_equal(big.detach().numpy()[-7:], small.detach().numpy())
+    assert not np.array_equal(big.detach().numpy(), values.astype(np.float32))
+
+
+def test_sub_scaled_matches_the_expression():
+    from ember.optim.optimizer import sub_scaled
+
+    rng = np.random.default_rng(1)
+    for shape in [(5,), (300, 700), (2**16 + 1,)]:
+        p, x = rng.standard_normal((2, *shape), dtype=np.float32)
+        expected = p - np.float32(0.3) * x
+        sub_scaled(p, 0.3, x)
+        np.testing.assert_array_equal(p, expected)
+    p = rng.standard_normal((700, 300), dtype=np.float32)
+    x = rng.standard_normal((300, 700), dtype=np.float32).T  # not contiguous
+    expected = p - np.float32(0.3) * x
+    sub_scaled(p, 0.3, x)
+    np.testing.assert_array_equal(p, expected)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter
+from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
 
 
 class Adagrad(Optimizer):
@@ -61,7 +61,8 @@ class Adagrad(Optimizer):
         g = self._direction(param, grad, group)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         acc = state["sum"].data
-        acc += g * g
-        std = np.sqrt(acc)
+        std = np.multiply(g, g, out=np.empty_like(acc))  # the one temporary
+        acc += std
+        std = np.sqrt(acc, out=std)
         std += group["eps"]
-        param -= clr * (g / std)
+        sub_scaled(param, clr, np.divide(g, std, out=std))

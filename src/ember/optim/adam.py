@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter
+from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
 
 
 class Adam(Optimizer):
@@ -63,15 +63,20 @@ class Adam(Optimizer):
         else:
             g = self._direction(param, grad, group)
         exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-        exp_avg += (1 - beta1) * (g - exp_avg)
+        scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
+        scratch *= 1 - beta1
+        exp_avg += scratch
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (g * g)
+        scratch = np.multiply(g, g, out=scratch)
+        scratch *= 1 - beta2
+        exp_avg_sq += scratch
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"].data
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq
-        denom = np.sqrt(second)
+        denom = np.sqrt(second, out=scratch)
         denom /= math.sqrt(1 - beta2**step)
         denom += group["eps"]
-        param -= lr / (1 - beta1**step) * (exp_avg / denom)
+        step_dir = np.divide(exp_avg, denom, out=denom)
+        sub_scaled(param, lr / (1 - beta1**step), step_dir)

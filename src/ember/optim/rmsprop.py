@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter
+from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
 
 
 class RMSprop(Optimizer):
@@ -56,19 +56,21 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         square_avg = state["square_avg"].data
         square_avg *= alpha
-        square_avg += (1 - alpha) * (g * g)
+        scratch = np.multiply(g, g)
+        scratch *= 1 - alpha
+        square_avg += scratch
         if group["centered"]:
             grad_avg = state["grad_avg"].data
             grad_avg *= alpha
             grad_avg += (1 - alpha) * g
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg, out=np.empty_like(square_avg))
         else:
-            avg = np.sqrt(square_avg)
+            avg = np.sqrt(square_avg, out=np.empty_like(square_avg))
         avg += group["eps"]
+        step_dir = np.divide(g, avg, out=avg)
         if group["momentum"] > 0:
             buf = state["momentum_buffer"].data
             buf *= group["momentum"]
-            buf += g / avg
-            param -= group["lr"] * buf
-        else:
-            param -= group["lr"] * (g / avg)
+            buf += step_dir
+            step_dir = buf
+        sub_scaled(param, group["lr"], step_dir)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, check_nonnegative, sub_scaled
 
 
 class SGD(Optimizer):
@@ -56,12 +57,12 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum != 0:
             if "momentum_buffer" not in state:
-                state["momentum_buffer"] = self._zeros(param)
+                state["momentum_buffer"] = Tensor(d_p, dtype=param.dtype)  # a copy
                 buf = state["momentum_buffer"].data
-                buf += d_p
             else:
                 buf = state["momentum_buffer"].data
                 buf *= momentum
-                buf += (1 - group["dampening"]) * d_p
+                dampening = group["dampening"]
+                buf += (1 - dampening) * d_p if dampening else d_p
             d_p = d_p + momentum * buf if group["nesterov"] else buf
-        param -= group["lr"] * d_p
+        sub_scaled(param, group["lr"], d_p)
