@@ -67,7 +67,7 @@ def markdown(rows: list[dict]) -> str:
         value = t.measure(medians)
         if value is None:
             continue
-        figure = f"{value:.2f}x" if t.other else f"{value:.3g}"
+        figure = f"{value:.3f}x" if t.other else f"{value:.3g}"
         holds = value <= t.limit if t.other else value < t.limit
         lines.append(f"| {t.label} | {figure} | {'yes' if holds else '**no**'} |")
     if len(lines) == 2:
