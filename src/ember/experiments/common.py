@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -142,13 +143,15 @@ class Output:
         return path
 
     def figure(self, name: str, fig: Any) -> Path:
-        """Save a matplotlib figure as a small PNG and close it."""
-        path = self._path(name)
-        fig.savefig(path, dpi=80, bbox_inches="tight")
-        fig.clf()
+        """Save a matplotlib figure as a small PNG (80 dpi, 256 colours) and close it."""
         import matplotlib.pyplot as plt
+        from PIL import Image  # a dependency of matplotlib
 
+        path = self._path(name)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
         plt.close(fig)
+        Image.open(buffer).convert("RGB").quantize(colors=256).save(path, optimize=True)
         return path
 
     def summary(self) -> str:

@@ -215,7 +215,7 @@ def _plot(
     plt = common.pyplot()
     if plt is None:
         return
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.8), layout="constrained")
     (construction, sizes), (compare, errors) = axes
     for j, values in enumerate(layer_outputs(exact, u), start=1):
         construction.plot(x, values + 1.2 * (j - 1), lw=1)

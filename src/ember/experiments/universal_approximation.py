@@ -32,7 +32,7 @@ DEFAULTS = {
     "points": 256,
 }
 QUICK = {"units": [1, 4, 16], "steps": 300, "points": 64}
-SHOWN = 4  # fits drawn in the figure
+SHOWN = 4  # fits drawn in the figure: the three smallest n and the largest
 
 
 def _expression(text: str) -> Expression:
@@ -150,10 +150,9 @@ def _plot(
         return
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
     units = list(fits)
-    shown = [units[i] for i in np.unique(np.linspace(0, len(units) - 1, SHOWN).round().astype(int))]
-    left.plot(x, y, "k", lw=2.5, label=f"g(x) = {g.text}")
-    for n in shown:
+    for n in dict.fromkeys(units[: SHOWN - 1] + units[-1:]):  # the smallest and the largest
         left.plot(x, fits[n], lw=1.2, label=f"n = {n}")
+    left.plot(x, y, "k--", lw=1.5, label=f"g(x) = {g.text}")
     left.set(xlabel="x", title="fits")
     left.legend(fontsize=7)
     n_values = [r["units"] for r in rows]
