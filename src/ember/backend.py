@@ -74,6 +74,19 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
     raise TypeError(f"ember.tensor: cannot make a tensor from data of dtype {a.dtype}")
 
 
+def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Reduce array ``a`` to ``shape`` by summing the dims that broadcasting added or stretched."""
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != a.shape[lead + i] for i, s in enumerate(shape)):
+        raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1
+    )
+    return a.sum(axis=axes).reshape(shape)
+
+
 # ---------------------------------------------------------------------------- type promotion
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
 

@@ -108,3 +108,43 @@ def test_once_differentiable_refuses_create_graph():
     a = ember.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="once-differentiable"):
         ember.autograd.grad(Once.apply(a).sum(), a, create_graph=True)
+
+
+class Cube(ember.autograd.Op):
+    """a^3;  da = 3 g a^2, its rule run on arrays in a plain backward."""
+
+    backward_on_arrays = True
+    seen: list = []
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a, np.ones_like(a))
+        return a**3
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, ones = ctx.saved_tensors
+        Cube.seen.append((type(grad_out), type(a), type(ones)))
+        return grad_out * 3 * a * a * ones
+
+
+def test_rules_run_on_arrays_in_a_plain_backward_and_on_tensors_under_create_graph():
+    x = ember.tensor([1.0, -2.0], dtype=ember.float64, requires_grad=True)
+    Cube.seen.clear()
+    (g,) = ember.autograd.grad(Cube.apply(x).sum(), x)
+    assert Cube.seen == [(np.ndarray, np.ndarray, np.ndarray)]
+    assert type(g) is ember.Tensor and g.tolist() == [3.0, 12.0]
+    (g,) = ember.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert Cube.seen[1] == (ember.Tensor, ember.Tensor, np.ndarray)
+    (gg,) = ember.autograd.grad(g.sum(), x)
+    assert gg.tolist() == [6.0, -12.0]
+
+
+def test_tensor_rules_and_hooks_see_tensors_in_a_plain_backward():
+    seen = []
+    x = ember.tensor([0.5, 2.0], dtype=ember.float64, requires_grad=True)
+    y = Cube.apply(ScaleBy.apply(x, 2.0))  # ScaleBy's rule asserts on ctx and uses tensors
+    y.register_hook(lambda g: seen.append(type(g)) or g * 2)
+    y.sum().backward()
+    assert seen == [ember.Tensor]
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 3 * (2 * x.detach().numpy()) ** 2 * 2)

@@ -20,28 +20,29 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import sum_to_shape
 from . import function
 from .function import Node
 from .grad_mode import state
 
 
-def _needed(roots: Sequence[Any], targets: dict[int, int]) -> set[int]:
-    """Ids of the nodes from which some target can be reached (only those need running)."""
+def _needed(roots: Sequence[Any], targets: dict[Any, int]) -> set[Any]:
+    """The nodes from which some target can be reached (only those need running)."""
     order: list[Node] = []
-    seen: set[int] = set()
+    seen: set[Node] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in roots if type(r) is Node]
     while stack:  # iterative post-order: inputs before the nodes that use them
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
+        elif node not in seen:
+            seen.add(node)
             stack.append((node, True))
-            stack.extend((e, False) for e in node.next if type(e) is Node and id(e) not in seen)
-    needed: set[int] = set()
+            stack.extend((e, False) for e in node.next if type(e) is Node and e not in seen)
+    needed: set[Any] = set()
     for node in order:
-        if any(e is not None and (id(e) in targets or id(e) in needed) for e in node.next):
-            needed.add(id(node))
+        if any(e is not None and (e in targets or e in needed) for e in node.next):
+            needed.add(node)
     return needed
 
 
@@ -57,83 +58,78 @@ def run_backward(
 
     Without ``inputs`` the gradients accumulate into the ``.grad`` of the leaves; with ``inputs``
     nothing accumulates and their gradients are returned (``autograd.grad``).
+
+    With ``create_graph`` every adjoint is a tensor and the rules record a graph. Otherwise the
+    adjoints are raw arrays: rules of ops with ``backward_on_arrays`` run on them directly, the
+    others get them wrapped, and tensors reach the user only in hooks and the results.
     """
     T = function._Tensor
+    arrays = not create_graph
+    kind = np.ndarray if arrays else T  # the type of the adjoints
     edges = [r.grad_fn or r for r in roots]
-    targets = None if inputs is None else {id(x.grad_fn or x): i for i, x in enumerate(inputs)}
+    targets = None if inputs is None else {x.grad_fn or x: i for i, x in enumerate(inputs)}
     captured: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
     needed = None if targets is None else _needed(edges, targets)
 
-    pending: dict[int, Any] = {}  # id(edge) -> adjoint accumulated so far
-    heap: list[tuple[int, int, Node]] = []  # (-creation number, id, node)
-    leaves: dict[int, Any] = {}
+    pending: dict[Any, Any] = {}  # edge -> adjoint accumulated so far
+    heap: list[tuple[int, Node]] = []  # (-creation number, node): latest first
+    leaves: list[Any] = []
     for edge, g in zip(edges, grads):
-        key = id(edge)
-        if key in pending:
-            pending[key] = pending[key] + g
+        if arrays:
+            g = g._data
+        if edge in pending:
+            pending[edge] = pending[edge] + g
             continue
-        pending[key] = g
+        pending[edge] = g
         if type(edge) is Node:
-            heapq.heappush(heap, (-edge.seq, key, edge))
+            heapq.heappush(heap, (-edge.seq, edge))
         else:
-            leaves[key] = edge
+            leaves.append(edge)
 
-    prev = state.grad_enabled
+    mode = function.rule_mode
+    prev = state.grad_enabled, mode.arrays
     state.grad_enabled = create_graph
     try:
-        while heap:
-            node = heapq.heappop(heap)[2]
-            key = id(node)
-            g = pending.pop(key)
-            if node._hooks or node._retained is not None:
-                g = _run_node_hooks(node, g, create_graph)
-            if targets is not None:
-                if key in targets:
-                    captured[targets[key]] = g
-                if key not in needed:
-                    continue
-            if create_graph and node.fn.once_differentiable:
-                raise RuntimeError(
-                    f"{node.name()} is once-differentiable: it cannot be part of a graph recorded "
-                    "with create_graph=True"
-                )
-            result = node.fn.backward(node, g)
-            if type(result) is not tuple:
-                result = (result,)
-            if len(result) != len(node.next):
-                raise RuntimeError(
-                    f"{node.name()} returned {len(result)} gradients but its op has "
-                    f"{len(node.next)} inputs"
-                )
-            for i, edge in enumerate(node.next):
-                gi = result[i]
-                if edge is None or gi is None:
-                    continue
-                if (
-                    type(gi) is not T
-                    or gi._data.shape != node.shapes[i]
-                    or gi._data.dtype != node.dtypes[i]
-                    or state.anomaly
-                ):
-                    gi = _conform(node, i, gi)
-                ekey = id(edge)
-                if needed is not None and ekey not in needed and ekey not in targets:
-                    continue
-                old = pending.get(ekey)
-                if old is not None:
-                    pending[ekey] = old + gi
-                    continue
-                pending[ekey] = gi
-                if type(edge) is Node:
-                    heapq.heappush(heap, (-edge.seq, ekey, edge))
-                else:
-                    leaves[ekey] = edge
-            if not retain_graph:
-                node.release()
-        for key, leaf in leaves.items():
-            _deliver_to_leaf(leaf, pending.pop(key), create_graph, targets, captured, key)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            while heap:
+                node = heapq.heappop(heap)[1]
+                g = pending.pop(node)
+                if node._hooks is not None or node._retained is not None:
+                    g = _run_node_hooks(node, g, create_graph)
+                if targets is not None:
+                    if node in targets:
+                        captured[targets[node]] = g
+                    if node not in needed:
+                        continue
+                result = _run_rule(node, g, arrays)
+                for i, edge in enumerate(node.next):
+                    gi = result[i]
+                    if edge is None or gi is None:
+                        continue
+                    if (
+                        type(gi) is not kind
+                        or gi.shape != node.shapes[i]
+                        or gi.dtype != node.dtypes[i]
+                        or state.anomaly
+                    ):
+                        gi = _conform(node, i, gi, arrays)
+                    if needed is not None and edge not in needed and edge not in targets:
+                        continue
+                    old = pending.get(edge)
+                    if old is not None:
+                        pending[edge] = old + gi
+                    else:
+                        pending[edge] = gi
+                        if type(edge) is Node:
+                            heapq.heappush(heap, (-edge.seq, edge))
+                        else:
+                            leaves.append(edge)
+                if not retain_graph:
+                    node.release()
+        for leaf in leaves:
+            _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured)
     finally:
-        state.grad_enabled = prev
+        state.grad_enabled, mode.arrays = prev
 
     if inputs is None:
         return None
@@ -143,56 +139,109 @@ def run_backward(
                 f"autograd.grad: input {i} (shape {tuple(x.shape)}) was not used to compute the "
                 "outputs; pass allow_unused=True to get None for it"
             )
-    return tuple(captured)
+    return tuple(g if g is None or type(g) is T else T._make(g, None, False) for g in captured)
+
+
+def _run_rule(node: Node, g: Any, arrays: bool) -> tuple:
+    """The node's backward rule on ``g``: one gradient (or None) per input of the op."""
+    fn = node.fn
+    if arrays:
+        if fn.backward_on_arrays:
+            function.rule_mode.arrays = True
+            result = fn.backward(node, g)
+            function.rule_mode.arrays = False
+        else:
+            result = fn.backward(node, function._Tensor._make(g, None, False))
+    elif fn.once_differentiable:
+        raise RuntimeError(
+            f"{node.name()} is once-differentiable: it cannot be part of a graph recorded with "
+            "create_graph=True"
+        )
+    else:
+        result = fn.backward(node, g)
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(node.next):
+        raise RuntimeError(
+            f"{node.name()} returned {len(result)} gradients but its op has {len(node.next)} inputs"
+        )
+    return result
+
+
+def _as_tensor(g: Any) -> Any:
+    T = function._Tensor
+    return g if isinstance(g, T) else T._make(np.asarray(g), None, False)
+
+
+def _as_array(g: Any) -> np.ndarray:
+    return g._data if isinstance(g, function._Tensor) else np.asarray(g)
 
 
 def _deliver_to_leaf(
-    leaf: Any, g: Any, create_graph: bool, targets: dict | None, captured: list, key: int
+    leaf: Any, g: Any, create_graph: bool, targets: dict | None, captured: list
 ) -> None:
-    for hook in leaf._hooks or ():
-        replaced = hook(g)
-        if replaced is not None:
-            g = replaced
+    if leaf._hooks:
+        g = _as_tensor(g)
+        for hook in leaf._hooks:
+            replaced = hook(g)
+            if replaced is not None:
+                g = replaced
     if targets is not None:
-        captured[targets[key]] = g
-    elif leaf.grad is None:
+        captured[targets[leaf]] = g
+        return
+    g = _as_tensor(g)
+    if leaf.grad is None:
         leaf.grad = g if create_graph else g.detach()
     else:
         leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
 
 
 def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
+    """Hooks and retained gradients see tensors; the adjoint goes on in the engine's form."""
+    t = _as_tensor(g)
     for hook in node._hooks or ():
-        replaced = hook(g)
+        replaced = hook(t)
         if replaced is not None:
-            g = replaced
+            t = replaced
     if node._retained is not None:
         tensor = node._retained()
         if tensor is not None:
-            tensor.grad = g if create_graph else g.detach()
-    return g
+            tensor.grad = t if create_graph else t.detach()
+    return t if create_graph else _as_array(t)
 
 
-def _conform(node: Node, i: int, gi: Any) -> Any:
-    """Make the gradient for input ``i`` a tensor of that input's shape and dtype (reducing a
-    broadcast gradient), and check it for NaN/Inf under anomaly detection."""
-    T = function._Tensor
-    if not isinstance(gi, T):
-        gi = T._make(np.asarray(gi), None, False)
-    shape = node.shapes[i]
-    if gi._data.shape != shape:
-        try:
-            gi = gi.sum_to_size(shape)
-        except ValueError:
-            raise RuntimeError(
-                f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input {i}, "
-                f"which cannot be reduced to the input's shape {tuple(shape)}"
-            ) from None
-    if gi._data.dtype != node.dtypes[i]:
-        gi = gi.to(node.dtypes[i])
-    if state.anomaly and not np.all(np.isfinite(gi._data)):
+def _conform(node: Node, i: int, gi: Any, arrays: bool) -> Any:
+    """Make the gradient for input ``i`` an array (a tensor under create_graph) of that input's
+    shape and dtype (reducing a broadcast gradient), and check it for NaN/Inf under anomaly
+    detection."""
+    shape, dtype = node.shapes[i], node.dtypes[i]
+    if arrays:
+        gi = _as_array(gi)
+        if gi.shape != shape:
+            gi = _reduced(node, i, gi, shape, lambda: sum_to_shape(gi, shape))
+        if gi.dtype != dtype:
+            gi = gi.astype(dtype)
+        data = gi
+    else:
+        gi = _as_tensor(gi)
+        if gi._data.shape != shape:
+            gi = _reduced(node, i, gi, shape, lambda: gi.sum_to_size(shape))
+        if gi._data.dtype != dtype:
+            gi = gi.to(dtype)
+        data = gi._data
+    if state.anomaly and not np.all(np.isfinite(data)):
         _raise_anomaly(node, i)
     return gi
+
+
+def _reduced(node: Node, i: int, gi: Any, shape: tuple, reduce: Any) -> Any:
+    try:
+        return reduce()
+    except ValueError:
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input {i}, "
+            f"which cannot be reduced to the input's shape {tuple(shape)}"
+        ) from None
 
 
 def _raise_anomaly(node: Node, i: int) -> None:

@@ -12,6 +12,11 @@ Two flavours share this machinery:
 
 In both, ``backward`` and ``jvp`` are written with ember's tensor operations, which is what makes
 derivatives of any order work: under ``create_graph=True`` the engine records them like any forward.
+
+An ``Op`` whose backward uses only what ndarrays and Tensors share (arithmetic operators, ``@``,
+``.reshape``, ``.mT``, ``.sum(dim)``) sets ``backward_on_arrays``: a plain backward (no graph to
+record) then runs the same rule on raw arrays, ``grad_out`` and ``ctx.saved_tensors`` included,
+which spares a tensor wrapper and an ``apply`` per operation of the rule.
 """
 
 from __future__ import annotations
@@ -29,6 +34,18 @@ _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction
 _sequence = itertools.count()  # creation order of nodes: a later node never feeds an earlier one
 
 observers: list = []  # callables told of every recorded op (ember.viz uses this)
+
+
+class _RuleMode:
+    """``arrays`` is True while the engine runs a rule on raw arrays (saved values stay raw)."""
+
+    __slots__ = ("arrays",)
+
+    def __init__(self) -> None:
+        self.arrays = False
+
+
+rule_mode = _RuleMode()
 
 _FREED = (
     "Trying to backward through the graph a second time (or to use saved tensors after they were "
@@ -62,7 +79,6 @@ class Node:
         "__weakref__",
         "_out",
         "_out_vc",
-        "_out_version",
         "_recorded",
         "_saved",
         "_versions",
@@ -90,21 +106,31 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The saved values; inputs and the output come back as tensors connected to the graph."""
+        """The saved values; inputs and the output come back as tensors connected to the graph
+        (as their arrays while the engine runs the rule on arrays)."""
         if self._freed:
             raise RuntimeError(_FREED)
-        versions = self._versions if self._saved else ()
+        if not self._saved:
+            return ()
+        arrays = rule_mode.arrays
         out = []
-        for value, version in zip(self._saved, versions):
-            if value is _OUTPUT:
-                if self._out_vc[0] != self._out_version:
-                    self._raise_modified("its output", self._out_vc[0], self._out_version)
-                value = _Tensor._make(self._out, self if self._recorded else None, self._recorded)
-                value._tangent = self._out_tangent
-            elif version is not None and value._vc[0] != version:
-                self._raise_modified("an input", value._vc[0], version)
+        for value, version in zip(self._saved, self._versions):
+            if version is not None:
+                if value is _OUTPUT:
+                    if self._out_vc[0]:
+                        self._raise_modified("its output", self._out_vc[0], 0)
+                    value = self._out if arrays else self._output_tensor()
+                elif value._vc[0] != version:
+                    self._raise_modified("an input", value._vc[0], version)
+                elif arrays:
+                    value = value._data
             out.append(value)
         return tuple(out)
+
+    def _output_tensor(self) -> Any:
+        t = _Tensor._make(self._out, self if self._recorded else None, self._recorded)
+        t._tangent = self._out_tangent
+        return t
 
     def _raise_modified(self, what: str, now: int, then: int) -> None:
         raise RuntimeError(
@@ -148,6 +174,7 @@ class Function:
     """
 
     once_differentiable = False  # if True, create_graph through this op raises
+    backward_on_arrays = False  # if True, a plain backward runs the rule on raw arrays
     _raw = False  # Op sets this: forward works on raw arrays
 
     @staticmethod
@@ -165,18 +192,20 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Any:
         T = _Tensor
-        st = state
+        fwd_args = []
         record = False
-        if st.grad_enabled:
-            for a in args:
-                if isinstance(a, T) and a._requires_grad:
-                    record = True
-                    break
-        if record or st.forward_ad:
-            return _apply_recorded(cls, Node(cls), args, record)
-        # The hot path (and every rule in a plain backward): no bookkeeping beyond forward.
+        for a in args:
+            if isinstance(a, T):
+                fwd_args.append(a._data)
+                record = record or a._requires_grad
+            else:
+                fwd_args.append(a)
+        record = record and state.grad_enabled
+        if record or state.forward_ad:
+            return _apply_recorded(cls, args, fwd_args, record)
+        # The hot path (and every tensor rule in a plain backward): nothing beyond forward.
         if cls._raw:
-            out = cls.forward(Node(cls), *[a._data if isinstance(a, T) else a for a in args])
+            out = cls.forward(Node(cls), *fwd_args)
         else:
             out = _run_user_forward(cls, Node(cls), args)[1]
         return T._make(out if type(out) is np.ndarray else np.asarray(out), None, False)
@@ -205,46 +234,37 @@ def _run_user_forward(cls: type, ctx: Node, args: tuple) -> tuple[tuple, np.ndar
     return fwd_args, result._data, result
 
 
-def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
+def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any:
     T = _Tensor
-    fwd_args: list = []
+    ctx = Node(cls)
     edges: list = []
-    needs: list = []
     shapes: list = []
     dtypes: list = []
     for a in args:
         if isinstance(a, T):
             d = a._data
-            fwd_args.append(d)
             shapes.append(d.shape)
             dtypes.append(d.dtype)
-            need = record and a._requires_grad
-            edges.append((a.grad_fn or a) if need else None)
-            needs.append(need)
+            edges.append((a.grad_fn or a) if record and a._requires_grad else None)
         else:
-            fwd_args.append(a)
             shapes.append(None)
             dtypes.append(None)
             edges.append(None)
-            needs.append(False)
     ctx.next = edges
-    ctx.needs_input_grad = needs
+    ctx.needs_input_grad = [e is not None for e in edges]
     ctx.shapes = shapes
     ctx.dtypes = dtypes
     if cls._raw:
-        out = cls.forward(ctx, *fwd_args)
-        out_obj: Any = out
+        out = out_obj = cls.forward(ctx, *fwd_args)
     else:
         fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)  # type: ignore[assignment]
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if ctx._saved:
-        _resolve_saved(ctx, args, fwd_args, out_obj, out)
     recorded = ctx._recorded = record and out.dtype.kind == "f"
     result = T._make(out, ctx if recorded else None, recorded)
     if ctx._saved:
+        _resolve_saved(ctx, args, fwd_args, out_obj, out)
         ctx._out_vc = result._vc
-        ctx._out_version = 0
     if record:
         ctx.seq = next(_sequence)
         if state.anomaly:
@@ -257,15 +277,16 @@ def _apply_recorded(cls: type, ctx: Node, args: tuple, record: bool) -> Any:
     return result
 
 
-def _resolve_saved(ctx: Node, args: tuple, fwd_args: tuple, out_obj: Any, out: np.ndarray) -> None:
-    """Map saved forward values back to the tensors they came from, noting their versions."""
-    saved = ctx._saved
+def _resolve_saved(ctx: Node, args: tuple, fwd_args: Any, out_obj: Any, out: np.ndarray) -> None:
+    """Map saved forward values back to the tensors they came from, noting their versions (the
+    output's is 0: it is new)."""
     values = []
     versions = []
-    for value in saved:
+    for value in ctx._saved:
         version = None
         if value is out_obj:
             value = _OUTPUT
+            version = 0
             ctx._out = out
         else:
             for arg, fwd in zip(args, fwd_args):

@@ -19,6 +19,8 @@ _GELU_CUBIC = 0.044715
 class Sigmoid(_Pointwise):
     """1 / (1 + exp(-a));  da = g out (1 - out) (from the saved output)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a):
         a = _floating(a)
@@ -36,6 +38,8 @@ class Sigmoid(_Pointwise):
 class Tanh(_Pointwise):
     """tanh(a);  da = g (1 - out^2) (from the saved output)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a):
         out = xp.tanh(_floating(a))
@@ -50,6 +54,8 @@ class Tanh(_Pointwise):
 
 class Relu(_Pointwise):
     """max(a, 0);  da = g [a > 0] (0 at a = 0; the saved mask is a constant)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, a):

@@ -92,10 +92,16 @@ def _raise_unbroadcastable(op: str, args: tuple) -> None:
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
-    if not (type(a) is type(b) is xp.ndarray and a.dtype == b.dtype) or (
-        floating and a.dtype.kind != "f"
-    ):
-        a, b = _promote(a, b, floating)  # the common case (same dtypes) skips this call
+    if not (
+        type(a) is xp.ndarray
+        and (
+            a.dtype == b.dtype
+            if type(b) is xp.ndarray
+            else (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+        )
+    ) or (floating and a.dtype.kind != "f"):
+        # The common cases skip this call: same dtypes, a float array with a Python number.
+        a, b = _promote(a, b, floating)
     try:
         return fn(a, b)
     except ValueError:
@@ -143,6 +149,8 @@ class _Pointwise(Op):
 class Add(Op):
     """a + b;  da = g, db = g."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a, b):
         return _binary(xp.add, "add", a, b)
@@ -159,6 +167,8 @@ class Add(Op):
 class Sub(Op):
     """a - b;  da = g, db = -g."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a, b):
         return _binary(xp.subtract, "sub", a, b)
@@ -174,6 +184,8 @@ class Sub(Op):
 
 class Mul(Op):
     """a * b;  da = g b, db = g a."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -194,6 +206,8 @@ class Mul(Op):
 
 class Div(Op):
     """a / b;  da = g / b, db = -g a / b^2."""
+
+    backward_on_arrays = True
 
     @staticmethod
     @_quiet
@@ -263,6 +277,8 @@ def _pow_db(a: Any, b: Any, out: Any) -> Any:
 class Neg(Op):
     """-a;  da = -g."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -278,6 +294,8 @@ class Neg(Op):
 
 class Reciprocal(_Pointwise):
     """1 / a;  da = -g / a^2 (from the saved output)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     @_quiet
@@ -322,6 +340,8 @@ class Sign(_Pointwise):
 class Sqrt(_Pointwise):
     """sqrt(a);  da = g / (2 out)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     @_quiet
     def forward(ctx, a):
@@ -337,6 +357,8 @@ class Sqrt(_Pointwise):
 
 class Rsqrt(_Pointwise):
     """1 / sqrt(a);  da = -g out^3 / 2."""
+
+    backward_on_arrays = True
 
     @staticmethod
     @_quiet

@@ -73,6 +73,8 @@ def _total(*terms: Any) -> Any:
 class MatMul(Op):
     """a @ b;  da = g @ b^T, db = a^T @ g (a 1-D a as a row, a 1-D b as a column)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -109,6 +111,8 @@ def _drop_vector_dim(grad: Any, dim: int, shape: tuple[int, ...]) -> Any:
 
 class Linear(Op):
     """x @ w^T + b, one op;  dx = g @ w, dw = g^T @ x, db = g summed over leading dims."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, x, w, b):

@@ -13,7 +13,7 @@ from collections import namedtuple
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import as_dtype, get_default_dtype, xp
+from ..backend import as_dtype, get_default_dtype, sum_to_shape, xp
 
 __all__ = [
     "all",
@@ -131,19 +131,6 @@ class SumToSize(Op):
     @staticmethod
     def jvp(ctx, ta, _shape):
         return ta.sum_to_size(ctx.shape)
-
-
-def sum_to_shape(a: Any, shape: tuple[int, ...]) -> Any:
-    """Reduce array ``a`` to ``shape`` by summing the dims that broadcasting added or stretched."""
-    if a.shape == shape:
-        return a
-    lead = a.ndim - len(shape)
-    if lead < 0 or builtins.any(s != 1 and s != a.shape[lead + i] for i, s in enumerate(shape)):
-        raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1
-    )
-    return a.sum(axis=axes).reshape(shape)
 
 
 class Mean(Op):

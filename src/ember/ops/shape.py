@@ -74,6 +74,8 @@ def _shape_arg(shape: tuple) -> tuple:
 class Reshape(Op):
     """reshape(a, shape);  da = g reshaped back."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a, shape):
         try:
@@ -140,6 +142,8 @@ class Permute(Op):
 class Cast(Op):
     """a converted to ``dtype``;  da = g converted back (by the engine)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     def forward(ctx, a, dtype):
         return a.astype(dtype)
@@ -155,6 +159,8 @@ class Cast(Op):
 
 class Clone(Op):
     """A copy of a;  da = g."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, a):

@@ -16,6 +16,8 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 class Exp(_Pointwise):
     """exp(a);  da = g exp(a) (from the saved output)."""
 
+    backward_on_arrays = True
+
     @staticmethod
     @_quiet
     def forward(ctx, a):
@@ -31,6 +33,8 @@ class Exp(_Pointwise):
 
 class Expm1(_Pointwise):
     """exp(a) - 1, precise near 0;  da = g (out + 1)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     @_quiet
@@ -48,6 +52,8 @@ class Expm1(_Pointwise):
 class Log(_Pointwise):
     """log(a);  da = g / a."""
 
+    backward_on_arrays = True
+
     @staticmethod
     @_quiet
     def forward(ctx, a):
@@ -62,6 +68,8 @@ class Log(_Pointwise):
 
 class Log1p(_Pointwise):
     """log(1 + a), precise near 0;  da = g / (1 + a)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     @_quiet
@@ -105,6 +113,8 @@ class Cos(_Pointwise):
 
 class Tan(_Pointwise):
     """tan(a);  da = g (1 + out^2)."""
+
+    backward_on_arrays = True
 
     @staticmethod
     def forward(ctx, a):
