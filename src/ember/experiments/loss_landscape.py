@@ -210,19 +210,20 @@ def _plot(
     train.set(xlabel="Adam step", ylabel="training loss", title="random restarts")
     train.legend(fontsize=7, ncol=2)
     for p in paths[1:-1]:
-        line.plot(alphas, p["losses"], color="gray", lw=0.6, alpha=0.5)
+        if p["from"] == 0:
+            line.plot(alphas, p["losses"], color="gray", lw=0.6, alpha=0.6)
     first, permuted = paths[0], paths[-1]
     label = f"seed 0 -> seed 1 (barrier {first['barrier']:.2f})"
     line.plot(alphas, first["losses"], "C0", lw=2, label=label)
     label = f"seed 0 -> seed 0, units permuted (barrier {permuted['barrier']:.2f})"
     line.plot(alphas, permuted["losses"], "C3", lw=2, label=label)
-    line.plot([], [], color="gray", lw=0.6, label="other pairs of restarts")
+    line.plot([], [], color="gray", lw=0.6, label="seed 0 -> the other seeds")
     line.axvline(0, color="k", lw=0.5)
     line.axvline(1, color="k", lw=0.5)
     line.set(xlabel=r"$a$ in $(1 - a)\,\theta_1 + a\,\theta_2$", ylabel="training loss")
     line.set_title("loss along the straight line between two solutions")
     line.set_yscale("log")
-    line.legend(fontsize=7)
+    line.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     out.figure("loss_landscape.png", fig)
 
     fig = plt.figure(figsize=(5.5, 4.2), layout="constrained")
