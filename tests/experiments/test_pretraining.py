@@ -75,6 +75,16 @@ def test_resume_adds_only_the_missing_seed(quick):
     assert {int(r["seeds"]) for r in _table(quick)} == {3}
 
 
+def test_summary_tabulates_without_running(quick, capsys):
+    before = _runs(quick)
+    args = ["demo", "pretraining", "--quick", "--data", DATA, "--out", str(quick), "--summary"]
+    assert main(args) == 0
+    assert _runs(quick) == before
+    printed = capsys.readouterr().out
+    assert "minus none" in printed and "pre-trained" not in printed and "seed 0" not in printed
+    assert len(_table(quick)) == len(pt.METHODS) * len(pt.PRESETS["quick"]["depths"])
+
+
 def test_resume_refuses_other_settings(quick, capsys):
     args = ["demo", "pretraining", "--quick", "--data", DATA, "--out", str(quick), "--resume"]
     assert main([*args, "--width", "16"]) == 2

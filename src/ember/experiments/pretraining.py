@@ -45,9 +45,10 @@ from .common import Output, add_common_arguments, format_table, pyplot
 METHODS = ("none", "autoencoder", "denoising", "rbm")
 # The grids; what they leave out comes from the defaults of Settings. Every value has a flag.
 PRESETS: dict[str, dict[str, Any]] = {
-    # Minutes on 2 CPU cores: 2 depths, 3 seeds, 1,000 labels, 10,000 unlabelled images, 2
-    # pre-training epochs per layer.
+    # Minutes on 2 CPU cores: no denoising, 2 depths, 3 seeds, 1,000 labels, 10,000 unlabelled
+    # images, 2 pre-training epochs per layer.
     "default": dict(
+        methods=["none", "autoencoder", "rbm"],
         depths=[1, 3],
         labels=[1000],
         seeds=3,
@@ -166,6 +167,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=None, help="how many seeds, from --seed")
     parser.add_argument(
         "--resume", action="store_true", help="keep the runs already in OUT/runs.jsonl"
+    )
+    parser.add_argument(
+        "--summary", action="store_true", help="only tabulate and plot OUT/runs.jsonl so far"
     )
     add_protocol_arguments(parser)
 
@@ -493,11 +497,30 @@ def _grid(
     return runs, pretraining
 
 
+def _report(out: Output, rows: list[dict[str, Any]], s: Settings) -> None:
+    """Write table.csv and the figure, print the table."""
+    out.csv("table.csv", rows)
+    plot(out, rows, s)
+    print(
+        "\ntest error by (labels, depth, method): mean and std over the seeds counted; "
+        "'minus none': mean paired difference from random init with the same seed\n"
+    )
+    print(table_text(rows))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     name = preset_name(args)
     s = resolve(args, PRESETS[name], name)
     out = Output(args.out)
     log = out.folder / "runs.jsonl"
+    if args.summary:
+        records = _previous(out, s)
+        if not records:
+            raise CommandError(f"--summary: no runs in {log} yet")
+        rows = summarize(records, s)
+        _report(out, rows, s)
+        print(out.summary())
+        return {"settings": asdict(s), "table": rows, "runs": records}
     records = _previous(out, s) if args.resume else []
     print(
         f"pretraining ({name} grid{'' if name == 'full' else '; --full for the full grid'}): "
@@ -526,13 +549,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     out.files.append(log)
     out.json("results.json", result)
-    out.csv("table.csv", rows)
-    plot(out, rows, s)
-    print(
-        f"\ntest error by (labels, depth, method), mean and std over {len(s.seeds)} seeds; "
-        "'minus none': mean paired difference from random init\n"
-    )
-    print(table_text(rows))
+    _report(out, rows, s)
     where = f"{result['machine']['cpu']} ({result['machine']['cores']} cores)"
     print(f"\n{wall:.0f} s wall, {cpu:.0f} s CPU, on {where}")
     print(out.summary())
