@@ -82,7 +82,7 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # somewhere in epoch 2 (or later)
     proc.wait()
     done = json.loads(metrics.read_text())
-    assert 1 <= len(done) < 4, "the kill should land before the last epoch"
+    assert 0 < len(done) < 4, "the kill should land before the last epoch"
 
     resumed = _run_cli(*args, "--out", str(broken), "--resume")
     assert resumed.returncode == 0, resumed.stderr
