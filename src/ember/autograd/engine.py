@@ -89,6 +89,7 @@ def run_backward(
     mode = function.rule_mode
     prev = state.grad_enabled, mode.arrays
     state.grad_enabled = create_graph
+    anomaly = state.anomaly
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while heap:
@@ -101,18 +102,30 @@ def run_backward(
                         captured[targets[node]] = g
                     if node not in needed:
                         continue
-                result = _run_rule(node, g, arrays)
-                for i, edge in enumerate(node.next):
-                    gi = result[i]
+                fn = node.fn
+                if arrays and fn.backward_on_arrays:
+                    mode.arrays = True
+                    result = fn.backward(node, g)
+                    mode.arrays = False
+                else:
+                    result = _run_tensor_rule(node, g, arrays)
+                if type(result) is not tuple:
+                    result = (result,)
+                if len(result) != len(node.next):
+                    raise RuntimeError(
+                        f"{node.name()} returned {len(result)} gradients but its op has "
+                        f"{len(node.next)} inputs"
+                    )
+                for edge, gi, shape, dtype in zip(node.next, result, node.shapes, node.dtypes):
                     if edge is None or gi is None:
                         continue
                     if (
                         type(gi) is not kind
-                        or gi.shape != node.shapes[i]
-                        or gi.dtype != node.dtypes[i]
-                        or state.anomaly
+                        or gi.shape != shape
+                        or gi.dtype is not dtype
+                        or anomaly
                     ):
-                        gi = _conform(node, i, gi, arrays)
+                        gi = _conform(node, edge, gi, arrays)
                     if needed is not None and edge not in needed and edge not in targets:
                         continue
                     old = pending.get(edge)
@@ -142,30 +155,16 @@ def run_backward(
     return tuple(g if g is None or type(g) is T else T._make(g, None, False) for g in captured)
 
 
-def _run_rule(node: Node, g: Any, arrays: bool) -> tuple:
-    """The node's backward rule on ``g``: one gradient (or None) per input of the op."""
-    fn = node.fn
+def _run_tensor_rule(node: Node, g: Any, arrays: bool) -> Any:
+    """The rule of an op that works on tensors (every rule under create_graph)."""
     if arrays:
-        if fn.backward_on_arrays:
-            function.rule_mode.arrays = True
-            result = fn.backward(node, g)
-            function.rule_mode.arrays = False
-        else:
-            result = fn.backward(node, function._Tensor._make(g, None, False))
-    elif fn.once_differentiable:
+        return node.fn.backward(node, function._Tensor._make(g, None, False))
+    if node.fn.once_differentiable:
         raise RuntimeError(
             f"{node.name()} is once-differentiable: it cannot be part of a graph recorded with "
             "create_graph=True"
         )
-    else:
-        result = fn.backward(node, g)
-    if type(result) is not tuple:
-        result = (result,)
-    if len(result) != len(node.next):
-        raise RuntimeError(
-            f"{node.name()} returned {len(result)} gradients but its op has {len(node.next)} inputs"
-        )
-    return result
+    return node.fn.backward(node, g)
 
 
 def _as_tensor(g: Any) -> Any:
@@ -210,10 +209,12 @@ def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
     return t if create_graph else _as_array(t)
 
 
-def _conform(node: Node, i: int, gi: Any, arrays: bool) -> Any:
-    """Make the gradient for input ``i`` an array (a tensor under create_graph) of that input's
-    shape and dtype (reducing a broadcast gradient), and check it for NaN/Inf under anomaly
-    detection."""
+def _conform(node: Node, edge: Any, gi: Any, arrays: bool) -> Any:
+    """Make the gradient for the input of ``edge`` an array (a tensor under create_graph) of that
+    input's shape and dtype (reducing a broadcast gradient), and check it for NaN/Inf under
+    anomaly detection."""
+    # The first input with this edge (an edge that appears twice is one tensor: same shape).
+    i = next(k for k, e in enumerate(node.next) if e is edge)
     shape, dtype = node.shapes[i], node.dtypes[i]
     if arrays:
         gi = _as_array(gi)

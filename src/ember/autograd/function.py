@@ -93,12 +93,11 @@ class Node:
     _hooks: list | None = None
     _retained: Any = None
     _trace: Any = None
-    _freed = False
     _out_tangent: Any = None
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
-        self._saved: tuple = ()
+        self._saved: Any = ()
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep inputs, the output or other arrays for backward (released after backward)."""
@@ -108,13 +107,14 @@ class Node:
     def saved_tensors(self) -> tuple:
         """The saved values; inputs and the output come back as tensors connected to the graph
         (as their arrays while the engine runs the rule on arrays)."""
-        if self._freed:
-            raise RuntimeError(_FREED)
-        if not self._saved:
+        saved = self._saved
+        if not saved:
+            if saved is None:
+                raise RuntimeError(_FREED)
             return ()
         arrays = rule_mode.arrays
         out = []
-        for value, version in zip(self._saved, self._versions):
+        for value, version in zip(saved, self._versions):
             if version is not None:
                 if value is _OUTPUT:
                     if self._out_vc[0]:
@@ -148,17 +148,19 @@ class Node:
         self._hooks.append(hook)
 
     def release(self) -> None:
-        """Free the saved values (after a backward without ``retain_graph``)."""
+        """Free the saved values and the rule's attributes (after a backward without
+        ``retain_graph``); ``saved_tensors`` raises from then on."""
         if self._saved:
-            self._saved = ()
+            self._saved = None
             self._out = None
-            hooks, retained = self._hooks, self._retained
-            self.__dict__.clear()
-            self._freed = True
-            if hooks is not None:
-                self._hooks = hooks
-            if retained is not None:
-                self._retained = retained
+            attrs = self.__dict__
+            if attrs:
+                hooks, retained = self._hooks, self._retained
+                attrs.clear()
+                if hooks is not None:
+                    self._hooks = hooks
+                if retained is not None:
+                    self._retained = retained
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -238,6 +240,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
     T = _Tensor
     ctx = Node(cls)
     edges: list = []
+    needs: list = []
     shapes: list = []
     dtypes: list = []
     for a in args:
@@ -245,13 +248,17 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
             d = a._data
             shapes.append(d.shape)
             dtypes.append(d.dtype)
-            edges.append((a.grad_fn or a) if record and a._requires_grad else None)
+            if record and a._requires_grad:
+                edges.append(a.grad_fn or a)
+                needs.append(True)
+                continue
         else:
             shapes.append(None)
             dtypes.append(None)
-            edges.append(None)
+        edges.append(None)
+        needs.append(False)
     ctx.next = edges
-    ctx.needs_input_grad = [e is not None for e in edges]
+    ctx.needs_input_grad = needs
     ctx.shapes = shapes
     ctx.dtypes = dtypes
     if cls._raw:
@@ -280,24 +287,24 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
 def _resolve_saved(ctx: Node, args: tuple, fwd_args: Any, out_obj: Any, out: np.ndarray) -> None:
     """Map saved forward values back to the tensors they came from, noting their versions (the
     output's is 0: it is new)."""
-    values = []
-    versions = []
+    values: list = []
+    versions: list = []
     for value in ctx._saved:
-        version = None
         if value is out_obj:
-            value = _OUTPUT
-            version = 0
+            values.append(_OUTPUT)
+            versions.append(0)
             ctx._out = out
+            continue
+        for arg, fwd in zip(args, fwd_args):
+            if value is fwd and isinstance(arg, _Tensor):
+                values.append(arg)
+                versions.append(arg._vc[0])
+                break
         else:
-            for arg, fwd in zip(args, fwd_args):
-                if value is fwd and isinstance(arg, _Tensor):
-                    value = arg
-                    version = arg._vc[0]
-                    break
-        values.append(value)
-        versions.append(version)
-    ctx._saved = tuple(values)
-    ctx._versions = tuple(versions)
+            values.append(value)
+            versions.append(None)
+    ctx._saved = values
+    ctx._versions = versions
 
 
 def _forward_tangent(cls: type, ctx: Node, args: tuple) -> Any:
