@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cli.train import _positive
 from .common import Output, add_common_arguments, format_table, pyplot
 from .pretraining import (
     METHODS,
@@ -68,9 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--methods", type=_list(str, METHODS), default=None, help="(none,autoencoder,rbm)"
     )
-    parser.add_argument("--depth", type=int, default=None, help="hidden layers (1)")
-    parser.add_argument("--labels", type=int, default=None, help="labelled examples (1000)")
-    parser.add_argument("--units", type=int, default=100, help="hidden units drawn (100)")
+    parser.add_argument("--depth", type=_positive(int), default=None, help="hidden layers (1)")
+    parser.add_argument(
+        "--labels", type=_positive(int), default=None, help="labelled examples (1000)"
+    )
+    parser.add_argument(
+        "--units", type=_positive(int), default=100, help="hidden units drawn (100)"
+    )
     add_protocol_arguments(parser)
 
 

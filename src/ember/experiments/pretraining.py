@@ -38,7 +38,7 @@ import ember
 
 from .. import models, nn, optim
 from ..autograd.grad_mode import no_grad
-from ..cli.train import CommandError, load_data, make_loader
+from ..cli.train import CommandError, _positive, load_data, make_loader
 from ..pretrain import greedy_layerwise
 from .common import Output, add_common_arguments, format_table, pyplot
 
@@ -132,27 +132,27 @@ def _list(kind: type, choices: Sequence[Any] | None = None) -> Any:
 def add_protocol_arguments(p: argparse.ArgumentParser) -> None:
     """Data, network width and the pre-training and fine-tuning settings (default: the
     preset's, else those of Settings)."""
+    count, rate = _positive(int), _positive(float)
+    for flag, kind, text in (
+        ("--width", count, "hidden units per layer (500)"),
+        ("--unlabelled", count, "images for pre-training"),
+        ("--pretrain-epochs", count, "epochs per layer"),
+        ("--pretrain-lr", rate, "pre-training SGD lr (0.1)"),
+        ("--pretrain-momentum", float, "pre-training SGD momentum (0.5)"),
+        ("--pretrain-batch", count, "pre-training batch (64)"),
+        ("--corruption", float, "denoising: fraction of pixels masked (0.25)"),
+        ("--steps", count, "fine-tuning SGD updates at most"),
+        ("--epochs", count, "fine-tuning epochs at most"),
+        ("--lr", rate, "fine-tuning SGD lr (0.1)"),
+        ("--momentum", float, "fine-tuning SGD momentum (0.9)"),
+        ("--batch-size", count, "fine-tuning batch (64)"),
+        ("--eval-every", count, "updates between validation checks, >= 1 epoch (100)"),
+        ("--patience", count, "stop after N checks without improvement (off)"),
+        ("--val-fraction", rate, "fraction of the labels held out (0.1)"),
+        ("--test-size", count, "test images (default: all 10,000)"),
+    ):
+        p.add_argument(flag, type=kind, default=None, help=text)
     p.add_argument("--data", choices=("fashion-mnist", "synthetic"), default=None)
-    p.add_argument("--width", type=int, default=None, help="hidden units per layer (500)")
-    p.add_argument("--unlabelled", type=int, default=None, help="images for pre-training")
-    p.add_argument("--pretrain-epochs", type=int, default=None, help="epochs per layer")
-    p.add_argument("--pretrain-lr", type=float, default=None, help="pre-training SGD lr (0.1)")
-    p.add_argument("--pretrain-momentum", type=float, default=None, help="(0.5)")
-    p.add_argument("--pretrain-batch", type=int, default=None, help="(64)")
-    p.add_argument("--corruption", type=float, default=None, help="denoising masking (0.25)")
-    p.add_argument("--steps", type=int, default=None, help="fine-tuning SGD updates at most")
-    p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs at most")
-    p.add_argument("--lr", type=float, default=None, help="fine-tuning SGD lr (0.1)")
-    p.add_argument("--momentum", type=float, default=None, help="fine-tuning momentum (0.9)")
-    p.add_argument("--batch-size", type=int, default=None, help="fine-tuning batch (64)")
-    p.add_argument(
-        "--eval-every", type=int, default=None, help="updates between checks, >= 1 epoch (100)"
-    )
-    p.add_argument(
-        "--patience", type=int, default=None, help="stop after N checks without improvement (off)"
-    )
-    p.add_argument("--val-fraction", type=float, default=None, help="held-out labels (0.1)")
-    p.add_argument("--test-size", type=int, default=None, help="test images (default: all)")
     p.add_argument("--no-progress", action="store_true", help="no pre-training progress bars")
 
 
@@ -164,7 +164,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--methods", type=_list(str, METHODS), default=None, help="e.g. none,rbm")
     parser.add_argument("--depths", type=_list(int), default=None, help="e.g. 1,2,3,5")
     parser.add_argument("--labels", type=_list(int), default=None, help="e.g. 1000,60000")
-    parser.add_argument("--seeds", type=int, default=None, help="how many seeds, from --seed")
+    parser.add_argument(
+        "--seeds", type=_positive(int), default=None, help="how many seeds, from --seed"
+    )
     parser.add_argument(
         "--resume", action="store_true", help="keep the runs already in OUT/runs.jsonl"
     )
