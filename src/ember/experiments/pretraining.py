@@ -177,6 +177,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def preset_name(args: argparse.Namespace) -> str:
+    """ "full", "quick" or "default", from the flags."""
     if getattr(args, "full", False) and args.quick:
         raise CommandError("--full and --quick exclude each other")
     return "full" if getattr(args, "full", False) else "quick" if args.quick else "default"
@@ -257,6 +258,7 @@ Stack = list[tuple[np.ndarray, np.ndarray]]
 
 
 def hidden_linears(model: nn.Module) -> list[nn.Linear]:
+    """The Linear layers of an MLP but the classifier."""
     return [m for m in model if isinstance(m, nn.Linear)][:-1]
 
 
