@@ -177,7 +177,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def preset_name(args: argparse.Namespace) -> str:
-    """ "full", "quick" or "default", from the flags."""
+    """The grid the flags ask for: full, quick or default."""
     if getattr(args, "full", False) and args.quick:
         raise CommandError("--full and --quick exclude each other")
     return "full" if getattr(args, "full", False) else "quick" if args.quick else "default"
