@@ -1,4 +1,5 @@
-"""Activation functions, elementwise, each with a stable forward (no overflow for any input)."""
+"""Activation functions, elementwise, each with a stable forward (finite, with the exact limits, for
+any input)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 from typing import Any
 
 from ..backend import xp
-from .elementwise import _floating, _Pointwise, where
+from .elementwise import _floating, _Pointwise, _quiet, where
 from .transcendental import _erf, erf
 
 __all__ = ["elu", "gelu", "leaky_relu", "relu", "sigmoid", "softplus", "tanh"]
@@ -22,10 +23,13 @@ class Sigmoid(_Pointwise):
     backward_on_arrays = True
 
     @staticmethod
+    @_quiet
     def forward(ctx, a):
         a = _floating(a)
-        e = xp.exp(-xp.abs(a))  # in (0, 1]: no overflow for any a
-        out = xp.where(a >= 0, 1, e) / (1 + e)
+        out = xp.negative(a, out=xp.empty_like(a))  # then in place: 1 / (1 + exp(-a))
+        xp.exp(out, out=out)  # inf where a < -88 (float32): 1 / inf is the exact limit, 0
+        out += 1
+        xp.reciprocal(out, out=out)
         ctx.save_for_backward(out)
         return out
 
