@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import experiments
+from .. import __version__, experiments
 from . import pretrain, train
 
 
@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ember", description="ember: deep learning on NumPy, with the lecture's experiments."
     )
+    parser.add_argument("--version", action="version", version=f"ember {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("train", help="train an MLP or CNN on Fashion-MNIST/MNIST")
     train.add_train_arguments(p)
