@@ -498,11 +498,11 @@ class Tensor:
     def pow(self, *args: Any, **kwargs: Any) -> Any:
         return ops.pow(self, *args, **kwargs)
 
-    def exp(self, *args: Any, **kwargs: Any) -> Any:
-        return ops.exp(self, *args, **kwargs)
+    def exp(self) -> Tensor:
+        return ops.exp(self)
 
-    def log(self, *args: Any, **kwargs: Any) -> Any:
-        return ops.log(self, *args, **kwargs)
+    def log(self) -> Tensor:
+        return ops.log(self)
 
     def log1p(self, *args: Any, **kwargs: Any) -> Any:
         return ops.log1p(self, *args, **kwargs)
@@ -531,17 +531,17 @@ class Tensor:
     def tan(self, *args: Any, **kwargs: Any) -> Any:
         return ops.tan(self, *args, **kwargs)
 
-    def tanh(self, *args: Any, **kwargs: Any) -> Any:
-        return ops.tanh(self, *args, **kwargs)
+    def tanh(self) -> Tensor:
+        return ops.tanh(self)
 
     def erf(self, *args: Any, **kwargs: Any) -> Any:
         return ops.erf(self, *args, **kwargs)
 
-    def sigmoid(self, *args: Any, **kwargs: Any) -> Any:
-        return ops.sigmoid(self, *args, **kwargs)
+    def sigmoid(self) -> Tensor:
+        return ops.sigmoid(self)
 
-    def relu(self, *args: Any, **kwargs: Any) -> Any:
-        return ops.relu(self, *args, **kwargs)
+    def relu(self) -> Tensor:
+        return ops.relu(self)
 
     def clamp(self, *args: Any, **kwargs: Any) -> Any:
         return ops.clamp(self, *args, **kwargs)
