@@ -9,6 +9,13 @@ import numpy as np
 xp = np
 ndarray = np.ndarray
 
+# The C allocator is left as glibc sets it. Raising M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (mallopt)
+# keeps freed arrays in the heap instead of returning them to the OS and faulting them in again:
+# measured, a CNN step in a process running only ember went from 53 to 44 ms (5,500 page faults a
+# step to none), but the peak memory of 20 MLP steps at batch 512 rose from 36.8 to 38.2 MiB, and
+# from 30 to 35 MiB counting the model's construction; next to PyTorch in one process neither the
+# faults nor the gain appear. A process-wide setting that costs memory stays the user's choice.
+
 float32 = np.dtype("float32")
 float64 = np.dtype("float64")
 int32 = np.dtype("int32")
