@@ -183,3 +183,16 @@ def test_create_graph_leaves_differentiable_grad():
     x.grad = None
     g.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [6.0, 12.0])
+
+
+def test_leaf_gradients_are_writeable_and_never_shared():
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # one broadcast (read-only) adjoint reaches both leaves
+    a.grad.mul_(10)
+    assert a.grad.tolist() == [10.0, 10.0] and b.grad.tolist() == [1.0, 1.0]
+    gradient = ember.tensor([1.0, 1.0])
+    c = ember.tensor([0.5, 0.5], requires_grad=True)
+    c.backward(gradient)
+    gradient.mul_(3)
+    assert c.grad.tolist() == [1.0, 1.0]

@@ -139,8 +139,9 @@ def run_backward(
                             leaves.append(edge)
                 if not retain_graph:
                     node.release()
+        handed = {id(g._data) for g in grads}
         for leaf in leaves:
-            _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured)
+            _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
         state.grad_enabled, mode.arrays = prev
 
@@ -177,7 +178,7 @@ def _as_array(g: Any) -> np.ndarray:
 
 
 def _deliver_to_leaf(
-    leaf: Any, g: Any, create_graph: bool, targets: dict | None, captured: list
+    leaf: Any, g: Any, create_graph: bool, targets: dict | None, captured: list, handed: set
 ) -> None:
     if leaf._hooks:
         g = _as_tensor(g)
@@ -189,10 +190,22 @@ def _deliver_to_leaf(
         captured[targets[leaf]] = g
         return
     g = _as_tensor(g)
-    if leaf.grad is None:
-        leaf.grad = g if create_graph else g.detach()
-    else:
+    if leaf.grad is not None:
         leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
+    elif create_graph:
+        leaf.grad = g
+    else:
+        leaf.grad = function._Tensor._make(_owned(g._data, handed), None, False)
+
+
+def _owned(data: np.ndarray, handed: set) -> np.ndarray:
+    """An array that ``.grad`` may own: a copy of a read-only (broadcast) view, of a view of
+    another array, or of an array already handed out (to another leaf, or the caller's
+    gradient), so that changing one ``.grad`` in place never changes another."""
+    if not data.flags.writeable or data.base is not None or id(data) in handed:
+        data = data.copy()
+    handed.add(id(data))
+    return data
 
 
 def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
