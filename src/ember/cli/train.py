@@ -15,6 +15,7 @@ import ember
 
 from .. import datasets, models, nn, optim
 from ..data import DataLoader, TensorDataset
+from ..io import atomic_write
 from ..train import History, confusion_matrix, evaluate, fit
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -162,9 +163,11 @@ def save_checkpoint(
 
 
 def write_metrics(out: Path, history: History) -> None:
+    """metrics.json and metrics.csv, each replaced atomically (a killed run leaves whole files)."""
     records = history.records
-    (out / "metrics.json").write_text(json.dumps(records, indent=1) + "\n")
-    with open(out / "metrics.csv", "w", newline="") as f:
+    with atomic_write(out / "metrics.json") as tmp:
+        Path(tmp).write_text(json.dumps(records, indent=1) + "\n")
+    with atomic_write(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(records[0]))
         writer.writeheader()
         writer.writerows(records)
