@@ -17,7 +17,7 @@ data:
 	@[ -d $(FASHION) ] || (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) \
 		|| echo "note: could not install dataset-fashion-mnist; tests that need it will skip"
 
-# The main job: the lecture's headline claim (pre-training vs random init), about 10 minutes on
+# The main job: the lecture's headline claim (pre-training vs random init), 2 to 10 minutes on
 # 2 cores. One BLAS thread: on a busy machine more threads wait for each other.
 demo: $(VENV)/.ember-installed data
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/ember demo pretraining
