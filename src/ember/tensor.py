@@ -449,10 +449,10 @@ class Tensor(OpMethods):
         return self._inplace(ops.div, other)
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.add, other if alpha == 1 else ops.mul(other, alpha))
+        return self._inplace(ops.add, other, alpha)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.sub, other if alpha == 1 else ops.mul(other, alpha))
+        return self._inplace(ops.sub, other, alpha)
 
     def mul_(self, other: Any) -> Tensor:
         return self._inplace(ops.mul, other)

@@ -16,7 +16,7 @@ import ember
 from .. import datasets, models, nn, optim
 from ..data import DataLoader, TensorDataset
 from ..io import atomic_write
-from ..train import History, confusion_matrix, evaluate, fit
+from ..train import Callback, History, confusion_matrix, evaluate, fit
 
 CHECKPOINT = "checkpoint.safetensors"
 DATASETS = ("fashion-mnist", "mnist", "synthetic")
@@ -264,10 +264,7 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     train_loader = make_loader(train_x, train_y, args.batch_size, True, gen)
     test_loader = make_loader(test_x, test_y, 1000, False, None)
 
-    class Checkpointer:
-        def on_epoch_start(self, epoch: int) -> None:
-            pass
-
+    class Checkpointer(Callback):
         def on_epoch_end(self, epoch: int, record: dict) -> None:
             save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
             write_metrics(out, history)
