@@ -15,6 +15,7 @@ from . import (
     specs_linalg,
     specs_nn,
     specs_reduce,
+    specs_scan,
     specs_shape,
 )
 from .harness import case_id, ids
@@ -26,6 +27,7 @@ SPECS = [
     *specs_shape.SPECS,
     *specs_index.SPECS,
     *specs_nn.SPECS,
+    *specs_scan.SPECS,
     *specs_conv.SPECS,
 ]
 ALL = ids(SPECS)
