@@ -17,6 +17,7 @@ from . import (
     specs_nn,
     specs_reduce,
     specs_shape,
+    specs_special,
 )
 from .harness import case_id, ids
 
@@ -28,6 +29,7 @@ SPECS = [
     *specs_index.SPECS,
     *specs_nn.SPECS,
     *specs_conv.SPECS,
+    *specs_special.SPECS,
     *specs_adjoint.SPECS,
 ]
 ALL = ids(SPECS)
