@@ -16,6 +16,7 @@ from . import (
     specs_nn,
     specs_reduce,
     specs_shape,
+    specs_special,
 )
 from .harness import case_id, ids
 
@@ -27,6 +28,7 @@ SPECS = [
     *specs_index.SPECS,
     *specs_nn.SPECS,
     *specs_conv.SPECS,
+    *specs_special.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
