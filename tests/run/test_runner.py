@@ -58,7 +58,8 @@ def test_the_script_sees_what_python_gives_it(tmp_path):
     assert result.returncode == 3, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "__main__ ['--lr', '0.1'] True 7"
-    assert lines[1] == f"ember {ember.__version__} ember.nn ember.nn.functional ember.data.dataloader"
+    expected = f"ember {ember.__version__} ember.nn ember.nn.functional ember.data.dataloader"
+    assert lines[1] == expected
     assert lines[2] == "True"
 
 
@@ -148,6 +149,6 @@ def test_views_forward_to_ember_and_never_replace_its_modules(torch_view):
     del torch.nn.some_setting
     assert not hasattr(ember.nn, "some_setting")
     assert "Linear" in dir(torch.nn) and "Linear" in torch.nn.__all__
-    with pytest.raises(torch_alias.NotInEmberError, match="torch.nn.NoSuchLayer"):
+    with pytest.raises(torch_alias.NotInEmberError, match=r"torch\.nn\.NoSuchLayer"):
         torch.nn.NoSuchLayer  # noqa: B018
     assert os.path.dirname(torch.__file__) == os.path.dirname(ember.__file__)

@@ -131,8 +131,9 @@ def gradcheck(
     check_forward_ad: bool = False,
 ) -> bool:
     """Compare reverse-mode (and, with ``check_forward_ad``, forward-mode) derivatives of ``fn``
-    at ``inputs`` with central finite differences. Inputs that require grad must be float64. Raises ``GradcheckError`` naming
-    the worst entry on failure (or returns False with ``raise_exception=False``)."""
+    at ``inputs`` with central finite differences. Inputs that require grad must be float64.
+    Raises ``GradcheckError`` naming the worst entry on failure (or returns False with
+    ``raise_exception=False``)."""
     inputs = _as_tuple(inputs)
     T = function._Tensor
     for i, x in enumerate(inputs):
