@@ -14,6 +14,7 @@ from . import (
     specs_index,
     specs_linalg,
     specs_nn,
+    specs_recurrent,
     specs_reduce,
     specs_shape,
 )
@@ -27,6 +28,7 @@ SPECS = [
     *specs_index.SPECS,
     *specs_nn.SPECS,
     *specs_conv.SPECS,
+    *specs_recurrent.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
