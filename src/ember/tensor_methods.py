@@ -126,6 +126,18 @@ class OpMethods(ShapeMethods):
     def erf(self) -> Tensor:
         return ops.erf(self)
 
+    def erfinv(self) -> Tensor:
+        return ops.erfinv(self)
+
+    def lgamma(self) -> Tensor:
+        return ops.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return ops.digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        return ops.polygamma(n, self)
+
     def tanh(self) -> Tensor:
         return ops.tanh(self)
 

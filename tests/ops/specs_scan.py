@@ -145,5 +145,12 @@ SPECS: list[OpSpec] = [
     ),
     OpSpec("fmod", ember.fmod, np.fmod, BINARY, make=dividend_divisor),
     OpSpec("remainder", ember.remainder, np.remainder, BINARY, make=dividend_divisor),
+    OpSpec(
+        "div_trunc",
+        lambda a, b: ember.div(a, b, rounding_mode="trunc"),
+        lambda a, b: np.trunc(a / b),
+        BINARY,
+        make=dividend_divisor,
+    ),
     OpSpec("floor_divide", ember.floor_divide, np.floor_divide, BINARY, make=dividend_divisor),
 ]

@@ -21,6 +21,7 @@ from . import (
     scan,
     shape,
     sorting,
+    special,
     stats,
     transcendental,
 )
@@ -43,6 +44,7 @@ from .rounding import *
 from .scan import *
 from .shape import *
 from .sorting import *
+from .special import *
 from .stats import *
 from .transcendental import *
 
@@ -67,5 +69,6 @@ __all__ = [
     *shape.__all__,
     *sorting.__all__,
     *stats.__all__,
+    *special.__all__,
     *transcendental.__all__,
 ]

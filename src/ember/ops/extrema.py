@@ -38,7 +38,7 @@ class _Selection(Reduction):
     @staticmethod
     def partial(ctx):
         x, out = ctx.saved_tensors
-        hit = x.data == kept(ctx, out.data)
+        hit = x._data == kept(ctx, out._data)
         return (hit / hit.sum(ctx.dims, keepdims=True)).astype(x.dtype)
 
 

@@ -179,7 +179,7 @@ class Prod(Reduction):
     @staticmethod
     def partial(ctx):
         x, out = ctx.saved_tensors
-        zero = x.data == 0
+        zero = x._data == 0
         if not zero.any():
             return kept(ctx, out) / x
         # prod_{j != i} a_j = (product of the nonzero a_j, j != i) * (product of the zero a_j,

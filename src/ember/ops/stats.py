@@ -42,7 +42,7 @@ class Std(Reduction):
     def partial(ctx):
         x, out = ctx.saved_tensors
         out = kept(ctx, out)
-        safe = out + (out.data == 0).astype(x.dtype)
+        safe = out + (out._data == 0).astype(x.dtype)
         return (x - x.mean(ctx.dims, keepdim=True)) / (safe * ctx.denom)
 
 
