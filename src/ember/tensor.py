@@ -64,14 +64,18 @@ class Tensor(OpMethods):
 
     # ------------------------------------------------------------------ properties
     @property
-    def data(self) -> np.ndarray:
-        """The underlying NumPy array (shared, not copied)."""
-        return self._data
+    def data(self) -> Tensor:
+        """The values as a new tensor outside the graph, sharing memory (as in PyTorch). Unlike
+        ``detach()``, changes made through it are invisible to autograd's version checks."""
+        return Tensor._make(self._data, None, False)
 
     @data.setter
-    def data(self, value: Any) -> None:
-        value = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._data = value
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data has to be set to a Tensor, but got {type(value).__name__}"
+            )
+        self._data = value._data
         self._vc[0] += 1
 
     @property

@@ -75,6 +75,18 @@ class OpMethods:
     def erf(self, *args: Any, **kwargs: Any) -> Any:
         return ops.erf(self, *args, **kwargs)
 
+    def erfinv(self) -> Tensor:
+        return ops.erfinv(self)
+
+    def lgamma(self) -> Tensor:
+        return ops.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return ops.digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        return ops.polygamma(n, self)
+
     def sigmoid(self) -> Tensor:
         return ops.sigmoid(self)
 

@@ -48,7 +48,7 @@ class History:
 
 def _accuracy_counts(output: Tensor, target: Tensor) -> int:
     """How many rows of class scores ``output`` pick the class index in ``target``."""
-    return int((output.data.argmax(axis=1) == target.data).sum())
+    return int((output._data.argmax(axis=1) == target._data).sum())
 
 
 def _batches(loader: Iterable[Any]) -> Iterable[tuple[Tensor, Tensor]]:
@@ -235,6 +235,6 @@ def confusion_matrix(model: Any, loader: Iterable[Any], num_classes: int) -> np.
     model.eval()
     with no_grad():
         for inputs, target in _batches(loader):
-            predicted = model(inputs).data.argmax(axis=1)
-            np.add.at(counts, (target.data, predicted), 1)
+            predicted = model(inputs)._data.argmax(axis=1)
+            np.add.at(counts, (target._data, predicted), 1)
     return counts

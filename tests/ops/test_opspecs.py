@@ -9,6 +9,7 @@ import ember
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
+    specs_adjoint,
     specs_conv,
     specs_elementwise,
     specs_index,
@@ -16,6 +17,7 @@ from . import (
     specs_nn,
     specs_reduce,
     specs_shape,
+    specs_special,
 )
 from .harness import case_id, ids
 
@@ -27,6 +29,8 @@ SPECS = [
     *specs_index.SPECS,
     *specs_nn.SPECS,
     *specs_conv.SPECS,
+    *specs_special.SPECS,
+    *specs_adjoint.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
@@ -45,13 +49,15 @@ def test_forward_matches_numpy(spec, case):
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
 def test_gradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp)
+    assert gradcheck(
+        spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp
+    )
 
 
 @pytest.mark.parametrize(("spec", "case"), GRADGRAD, ids=case_id)
 def test_gradgradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradgradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol)
+    assert gradgradcheck(spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol)
 
 
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)

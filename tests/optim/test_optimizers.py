@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import ember
-from ember.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from ember.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Optimizer, RMSprop
 
-OPTIMIZERS = [SGD, Adagrad, RMSprop, Adam, AdamW]
+OPTIMIZERS = [SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax]
+TORCH_OPTIONS = [Adam, AdamW, Adadelta, Adamax]  # accept foreach, capturable, differentiable
 
 
 def param(*values, dtype="float64"):
@@ -192,11 +193,45 @@ def test_negative_learning_rate_is_rejected(cls):
         (RMSprop, {"alpha": -0.5}, "alpha"),
         (Adagrad, {"lr_decay": -1.0}, "lr_decay"),
         (Adagrad, {"weight_decay": -1.0}, "weight_decay"),
+        (Adadelta, {"rho": 1.5}, "rho"),
+        (Adadelta, {"eps": -1.0}, "epsilon"),
+        (Adamax, {"betas": (0.9, 1.0)}, "beta parameter at index 1"),
+        (Adamax, {"weight_decay": -1e-3}, "weight_decay"),
     ],
 )
 def test_invalid_hyperparameters(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls([param(1.0)], **kwargs)
+
+
+@pytest.mark.parametrize("cls", TORCH_OPTIONS)
+def test_torch_implementation_switches(cls):
+    """``foreach`` runs the same update; ``capturable`` and ``differentiable`` are accepted and
+    ``step`` then fails as PyTorch's does on a CPU-only machine (no capturable device; an
+    in-place update of a leaf that requires grad)."""
+    p, q = param(1.0, 2.0), param(1.0, 2.0)
+    plain, batched = cls([p], lr=0.1), cls([q], lr=0.1, foreach=True)
+    assert batched.param_groups[0]["foreach"] is True
+    for _ in range(2):
+        p.grad = q.grad = ember.tensor([0.5, -1.0], dtype="float64")
+        plain.step()
+        batched.step()
+    assert p.tolist() == q.tolist()
+    p.grad = ember.tensor([1.0, 1.0], dtype="float64")
+    with pytest.raises(AssertionError, match="capturable=True"):
+        cls([p], capturable=True).step()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        cls([p], differentiable=True).step()
+    assert p.tolist() == q.tolist()
+
+
+def test_fused_adam_combinations():
+    p = param(1.0)
+    assert AdamW([p], fused=True).param_groups[0]["fused"] is True
+    with pytest.raises(RuntimeError, match="cannot be `True` together"):
+        Adam([p], fused=True, foreach=True)
+    with pytest.raises(RuntimeError, match="does not support `differentiable`"):
+        Adam([p], fused=True, differentiable=True)
 
 
 def test_param_groups_with_their_own_options():

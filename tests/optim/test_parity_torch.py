@@ -14,6 +14,23 @@ SIZES = [6, 16, 16, 3]
 STEPS = 50
 BATCH = 16
 
+
+def combos(name, base, **choices):
+    """One case per combination of the values in ``choices``, on top of the options ``base``.
+    The first combination is a quick check; the others are marked slow."""
+    keys = list(choices)
+    cases = [
+        (name, {**base, **dict(zip(keys, values))})
+        for values in itertools.product(*choices.values())
+    ]
+    slow = [pytest.param(*c, marks=pytest.mark.slow, id=case_id(*c)) for c in cases[1:]]
+    return [cases[0], *slow]
+
+
+def case_id(name, kwargs):
+    return f"{name}-{kwargs}"
+
+
 CASES = [
     ("SGD", {"lr": 0.1}),
     ("SGD", {"lr": 0.05, "momentum": 0.9}),
@@ -32,6 +49,18 @@ CASES = [
     ("Adam", {"lr": 0.005, "maximize": True}),
     ("AdamW", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+    *combos(
+        "Adadelta", {"lr": 0.5}, rho=[0.9, 0.5], weight_decay=[0, 1e-2], maximize=[False, True]
+    ),
+    ("Adadelta", {"eps": 1e-4, "foreach": True, "capturable": False, "differentiable": False}),
+    *combos(
+        "Adamax",
+        {"lr": 0.01},
+        betas=[(0.9, 0.999), (0.3, 0.8)],
+        weight_decay=[0, 1e-2],
+        maximize=[False, True],
+    ),
+    ("Adamax", {"eps": 1e-3, "foreach": False}),
 ]
 
 
@@ -100,7 +129,10 @@ def train(lib, optim, loss_fn, name, kwargs, use_closure):
     return losses, [p.detach().numpy() for p in params]
 
 
-@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [pytest.param(*c, id=case_id(*c)) if type(c) is tuple else c for c in CASES],
+)
 def test_loss_trajectory_matches_torch(name, kwargs):
     use_closure = "momentum" in kwargs
     ours, our_params = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
@@ -108,7 +140,8 @@ def test_loss_trajectory_matches_torch(name, kwargs):
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
     for a, b in zip(our_params, their_params):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
-    assert abs(ours[-1] - ours[0]) > 1e-3  # the weights really moved
+    moved = max(np.abs(a - w).max() for a, w in zip(our_params, initial_weights()))
+    assert moved > 1e-3  # the weights really moved
 
 
 def test_float32_training_stays_float32():
@@ -124,27 +157,56 @@ def test_float32_training_stays_float32():
     assert all(s["exp_avg"].dtype == ember.float32 for s in opt.state.values())
 
 
-def test_torch_checkpoint_continues_in_ember():
-    """A torch optimizer's state_dict (tensors as arrays) resumes the same run in ember."""
+ROUND_TRIPS = [
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("Adadelta", {"lr": 0.5, "weight_decay": 1e-2}),
+    ("Adamax", {"lr": 0.01}),
+]
+
+
+def to_lib(value, lib):
+    """A ``state_dict`` value with every tensor turned into one of ``lib``."""
+    if isinstance(value, dict):
+        return {k: to_lib(v, lib) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_lib(v, lib) for v in value]
+    if isinstance(value, (torch.Tensor, ember.Tensor)):
+        array = value.detach().numpy()
+        return lib.tensor(array, dtype=getattr(lib, str(array.dtype)))
+    return value
+
+
+def steps(opt, loss_fn, params, data):
+    for x, y in data:
+
+        def closure(x=x, y=y):
+            opt.zero_grad()
+            loss = loss_fn(params, x, y)
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+
+
+@pytest.mark.parametrize("direction", ["torch->ember", "ember->torch"])
+@pytest.mark.parametrize(("name", "kwargs"), ROUND_TRIPS, ids=[n for n, _ in ROUND_TRIPS])
+def test_checkpoint_continues_in_the_other_library(name, kwargs, direction):
+    """A ``state_dict`` of one library, tensors converted, resumes the same run in the other."""
+    libs = [(torch, torch.optim, torch_loss), (ember, ember.optim, ember_loss)]
+    (src, src_optim, src_loss), (dst, dst_optim, dst_loss) = (
+        libs if direction == "torch->ember" else libs[::-1]
+    )
     data = batches()
-    theirs = [torch.tensor(w, requires_grad=True) for w in initial_weights()]
-    t_opt = torch.optim.Adam(theirs, lr=0.01, amsgrad=True)
-    for x, y in data[:5]:
-        t_opt.zero_grad()
-        torch_loss(theirs, x, y).backward()
-        t_opt.step()
-    sd = t_opt.state_dict()
-    sd["state"] = {i: {k: v.numpy() for k, v in s.items()} for i, s in sd["state"].items()}
-    ours = [ember.tensor(p.detach().numpy(), dtype="float64", requires_grad=True) for p in theirs]
-    opt = ember.optim.Adam(ours)
-    opt.load_state_dict(sd)
-    assert opt.param_groups[0]["amsgrad"] is True and opt.state[ours[0]]["step"].item() == 5
-    for x, y in data[5:10]:
-        t_opt.zero_grad()
-        torch_loss(theirs, x, y).backward()
-        t_opt.step()
-        opt.zero_grad()
-        ember_loss(ours, x, y).backward()
-        opt.step()
-    for a, b in zip(ours, theirs):
+    first = [src.tensor(w, dtype=src.float64, requires_grad=True) for w in initial_weights()]
+    first_opt = getattr(src_optim, name)(first, **kwargs)
+    steps(first_opt, src_loss, first, data[:5])
+    sd = first_opt.state_dict()
+    second = [dst.tensor(p.detach().numpy(), dtype=dst.float64, requires_grad=True) for p in first]
+    second_opt = getattr(dst_optim, name)(second)
+    second_opt.load_state_dict(to_lib(sd, dst))
+    assert second_opt.param_groups[0] == {**sd["param_groups"][0], "params": second}
+    assert list(second_opt.state[second[0]]) == list(sd["state"][0])
+    steps(first_opt, src_loss, first, data[5:10])
+    steps(second_opt, dst_loss, second, data[5:10])
+    for a, b in zip(first, second):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-9)

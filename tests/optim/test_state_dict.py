@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ember
-from ember.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from ember.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, RMSprop
 
 CASES = [
     (SGD, {"lr": 0.1, "momentum": 0.9}),
@@ -12,6 +12,8 @@ CASES = [
     (RMSprop, {"lr": 0.01, "momentum": 0.5, "centered": True}),
     (Adam, {"lr": 0.01, "amsgrad": True}),
     (AdamW, {"lr": 0.01}),
+    (Adadelta, {"lr": 0.5, "weight_decay": 0.1}),
+    (Adamax, {"lr": 0.01, "maximize": True}),
 ]
 
 

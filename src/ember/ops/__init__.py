@@ -14,6 +14,7 @@ from . import (
     pooling,
     reduce,
     shape,
+    special,
     transcendental,
 )
 from .activation import *
@@ -28,6 +29,7 @@ from .normalization import *
 from .pooling import *
 from .reduce import *
 from .shape import *
+from .special import *
 from .transcendental import *
 
 __all__ = [
@@ -43,5 +45,6 @@ __all__ = [
     *pooling.__all__,
     *reduce.__all__,
     *shape.__all__,
+    *special.__all__,
     *transcendental.__all__,
 ]

@@ -209,8 +209,7 @@ def _horner(coeffs: tuple[float, ...], z: Any) -> Any:
 def _erf(x: Any) -> Any:
     """erf of a floating array to the precision of its dtype (Cody's approximations).
 
-    |x| <= 0.46875: x R(x^2). Beyond, erf = 1 - erfc(|x|) with the sign of x, where
-    erfc(y) = exp(-y^2) R(y) up to y = 4 and exp(-y^2) (1/sqrt(pi) - R(1/y^2)/y^2) / y above.
+    |x| <= 0.46875: x R(x^2). Beyond, erf = 1 - erfc(|x|) with the sign of x.
     """
     out = xp.empty_like(x)
     y = xp.abs(x)
@@ -219,7 +218,15 @@ def _erf(x: Any) -> Any:
     z = xs * xs
     out[small] = xs * _horner(_ERF_NUM, z) / _horner(_ERF_DEN, z)
     large = ~small  # nan lands here and stays nan
-    yl = xp.minimum(y[large], 27.0)  # erfc(y) < 1e-300 from 26.6 on; keeps y * y finite
+    out[large] = xp.copysign((0.5 - erfc_beyond(y[large])) + 0.5, x[large])
+    return out
+
+
+@_quiet
+def erfc_beyond(y: Any) -> Any:
+    """erfc(y) for y > 0.46875 (and nan): exp(-y^2) R(y) up to y = 4 and
+    exp(-y^2) (1/sqrt(pi) - R(1/y^2)/y^2) / y above."""
+    yl = xp.minimum(y, 27.0)  # erfc(y) < 1e-300 from 26.6 on; keeps y * y finite
     mid = yl <= 4.0
     ratio = xp.empty_like(yl)
     ym = yl[mid]
@@ -230,9 +237,7 @@ def _erf(x: Any) -> Any:
     ratio[~mid] = (1 / math.sqrt(math.pi) - tail) / yt
     # exp(-y^2) as exp(-s^2) exp(-(y - s)(y + s)) with s = y cut to 1/16ths: no rounding of y^2.
     s = xp.trunc(yl * 16) / 16
-    erfc = xp.exp(-s * s) * xp.exp(-(yl - s) * (yl + s)) * ratio
-    out[large] = xp.copysign((0.5 - erfc) + 0.5, x[large])
-    return out
+    return xp.exp(-s * s) * xp.exp(-(yl - s) * (yl + s)) * ratio
 
 
 def exp(a: Any) -> Any:

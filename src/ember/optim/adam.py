@@ -7,11 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_betas,
+    check_nonnegative,
+    fused_option,
+    step_counter,
+    sub_scaled,
+    torch_options,
+)
 
 
 class Adam(Optimizer):
-    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)``.
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+    foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+    decoupled_weight_decay=False)``.
 
     At step ``t`` with ``g = grad + weight_decay * p`` (or, decoupled, ``p *= 1 - lr *
     weight_decay`` and ``g = grad``): ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g *
@@ -28,13 +39,15 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         check_nonnegative(lr=lr, eps=eps, weight_decay=weight_decay)
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        check_betas(betas)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -42,6 +55,8 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            **torch_options(foreach, capturable, differentiable),
+            **fused_option(fused, foreach, differentiable),
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -62,7 +77,7 @@ class Adam(Optimizer):
             g = -grad if group["maximize"] else grad
         else:
             g = self._direction(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
         scratch *= 1 - beta1
         exp_avg += scratch
@@ -71,7 +86,7 @@ class Adam(Optimizer):
         scratch *= 1 - beta2
         exp_avg_sq += scratch
         if group["amsgrad"]:
-            second = state["max_exp_avg_sq"].data
+            second = state["max_exp_avg_sq"]._data
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq

@@ -99,7 +99,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.detach_()
-                    p.grad.data = np.zeros_like(p.grad.data)
+                    p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss with
@@ -112,7 +112,8 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p.data, p.grad.data, self.state[p], group)
+                        check_step_options(group, p)
+                        self._update(p._data, p.grad._data, self.state[p], group)
                         p._vc[0] += 1
         return loss
 
@@ -139,7 +140,7 @@ class Optimizer:
     @staticmethod
     def _count_step(state: dict[str, Any]) -> float:
         """Advance the step counter in ``state`` and return its new value."""
-        state["step"].data += 1
+        state["step"]._data += 1
         return float(state["step"].item())
 
     # ------------------------------------------------------------------ checkpoints
@@ -185,6 +186,8 @@ class Optimizer:
         groups = []
         for saved, group in zip(saved_groups, self.param_groups):
             saved["params"] = group["params"]
+            for name, default in self.defaults.items():
+                saved.setdefault(name, default)
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
             groups.append(saved)
@@ -208,7 +211,7 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     keep = key == "step" or not (param.is_floating_point() and value.is_floating_point())
-    return Tensor(value.data, dtype=value.dtype if keep else param.dtype)
+    return Tensor(value._data, dtype=value.dtype if keep else param.dtype)
 
 
 _CHUNK = 1 << 16  # elements: a float32 scratch of 256 KiB, which stays in the cache
@@ -232,6 +235,51 @@ def step_counter() -> Tensor:
     return Tensor(0.0, dtype="float32")
 
 
+def torch_options(
+    foreach: bool | None, capturable: bool, differentiable: bool
+) -> dict[str, bool | None]:
+    """PyTorch's implementation switches, kept in the param groups as PyTorch keeps them.
+
+    ``foreach`` picks PyTorch's batched kernels; here every choice runs the same NumPy update.
+    ``capturable`` and ``differentiable`` are accepted, and ``step`` then fails as PyTorch's does
+    on a CPU-only machine (see ``check_step_options``)."""
+    return {"foreach": foreach, "capturable": capturable, "differentiable": differentiable}
+
+
+def fused_option(
+    fused: bool | None, foreach: bool | None, differentiable: bool
+) -> dict[str, bool | None]:
+    """PyTorch's ``fused`` switch (one kernel for the whole update; the same NumPy update here),
+    with PyTorch's errors for the combinations it refuses."""
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    return {"fused": fused}
+
+
+def check_step_options(group: dict[str, Any], param: Tensor) -> None:
+    """PyTorch's errors at ``step`` for options that need what a CPU-only machine lacks:
+    ``capturable`` wants CUDA-graph-capturable devices, ``differentiable`` an update recorded on
+    the graph, which is an in-place change of a leaf that requires grad."""
+    if group.get("capturable"):
+        raise AssertionError(
+            "If capturable=True, params and state_steps must be on supported devices: "
+            "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']."
+        )
+    if group.get("differentiable") and param.requires_grad:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+def check_betas(betas: tuple[float, float]) -> None:
+    """Raise PyTorch's ``ValueError`` for a beta outside ``[0, 1)``."""
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 def check_nonnegative(**values: float) -> None:
     """Raise PyTorch's ``ValueError`` for a negative hyper-parameter."""
     for name, value in values.items():
@@ -247,4 +295,5 @@ _LABELS = {
     "alpha": "alpha value",
     "lr_decay": "lr_decay value",
     "initial_accumulator_value": "initial_accumulator_value value",
+    "momentum_decay": "momentum_decay value",
 }
