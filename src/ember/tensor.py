@@ -217,9 +217,7 @@ class Tensor(OpMethods):
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
 
-    def register_post_accumulate_grad_hook(
-        self, hook: Callable[[Tensor], None]
-    ) -> RemovableHandle:
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Call ``hook(tensor)`` on this leaf after backward has accumulated into its ``.grad``."""
         if not self._requires_grad:
             raise RuntimeError(

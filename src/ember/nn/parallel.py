@@ -2,7 +2,7 @@
 
 After ``loss.backward()`` every parameter's ``.grad`` holds the mean over the ranks of their local
 gradients. Gradients travel in flat buckets (one dtype each, in reverse registration order, the
-first capped at 1 MiB and the others at ``bucket_cap_mb``); a bucket is sent with a non-blocking
+first at most 1 MiB, the others at most ``bucket_cap_mb``); a bucket is sent with a non-blocking
 allreduce as soon as backward has accumulated all its parameters, and buckets are always sent in
 the same order on every rank, which MPI requires of collectives.
 """
@@ -241,7 +241,7 @@ def _set_grad(param: Parameter, flat: np.ndarray) -> None:
 
 
 def _assign_buckets(params: list[Parameter], cap_bytes: int) -> list[_Bucket]:
-    """Reverse registration order, one dtype per bucket, the first bucket capped at 1 MiB."""
+    """Reverse registration order, one dtype per bucket, the first bucket at most 1 MiB."""
     buckets: list[_Bucket] = []
     open_: dict[Any, tuple[list[int], int]] = {}
     for i in reversed(range(len(params))):
@@ -249,7 +249,7 @@ def _assign_buckets(params: list[Parameter], cap_bytes: int) -> list[_Bucket]:
         indices, size = open_.get(data.dtype, ([], 0))
         indices.append(i)
         size += data.nbytes
-        limit = _FIRST_BUCKET_BYTES if not buckets else cap_bytes
+        limit = min(_FIRST_BUCKET_BYTES, cap_bytes) if not buckets else cap_bytes
         if size >= limit:
             buckets.append(_Bucket(indices, params))
             indices, size = [], 0

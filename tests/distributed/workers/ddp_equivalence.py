@@ -5,8 +5,6 @@ needs no second program: after several SGD and Adam steps the data-parallel weig
 the reference to 1e-10, and the ranks must hold bit-identical weights.
 """
 
-import copy
-
 import numpy as np
 
 import ember
