@@ -123,15 +123,17 @@ def _compare(kind: str, numeric: list, analytic: list, atol: float, rtol: float)
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Any,
+    *,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
-    check_forward_ad: bool = True,
     raise_exception: bool = True,
+    check_forward_ad: bool = False,
 ) -> bool:
-    """Compare reverse-mode (and forward-mode) derivatives of ``fn`` at ``inputs`` with central
-    finite differences. Inputs that require grad must be float64. Raises ``GradcheckError`` naming
-    the worst entry on failure (or returns False with ``raise_exception=False``)."""
+    """Compare reverse-mode (and, with ``check_forward_ad``, forward-mode) derivatives of ``fn``
+    at ``inputs`` with central finite differences. Inputs that require grad must be float64.
+    Raises ``GradcheckError`` naming the worst entry on failure (or returns False with
+    ``raise_exception=False``)."""
     inputs = _as_tuple(inputs)
     T = function._Tensor
     for i, x in enumerate(inputs):
