@@ -57,6 +57,8 @@ def _all_ops() -> frozenset[type]:
     """Every Op subclass, after importing every ember module (optional third-party packages
     that are missing only hide the modules that need them)."""
     for info in pkgutil.walk_packages(ember.__path__, "ember."):
+        if info.name.endswith(".__main__"):
+            continue  # running it would start the command
         try:
             importlib.import_module(info.name)
         except ModuleNotFoundError as e:

@@ -15,6 +15,7 @@ from . import (
     specs_index,
     specs_linalg,
     specs_nn,
+    specs_recurrent,
     specs_reduce,
     specs_shape,
     specs_special,
@@ -31,6 +32,7 @@ SPECS = [
     *specs_conv.SPECS,
     *specs_special.SPECS,
     *specs_adjoint.SPECS,
+    *specs_recurrent.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
