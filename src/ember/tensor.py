@@ -40,6 +40,7 @@ class Tensor(OpMethods):
     grad: Tensor | None = None
     _base: Tensor | None = None  # the tensor this one is a view of
     _hooks: list | None = None
+    _post_accumulate_hooks: list | None = None
     _tangent: Tensor | None = None  # forward-mode tangent
     _inference = False  # made under inference_mode
 
@@ -233,6 +234,22 @@ class Tensor(OpMethods):
             self._hooks = []
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after backward has accumulated into its ``.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                "doesn't require grad"
+            )
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:
