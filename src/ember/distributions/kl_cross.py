@@ -164,11 +164,7 @@ def _kl_uniform_beta(p: Uniform, q: Beta) -> Tensor:
     width = p.high - p.low
     t1 = width.log()
     t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - width) / width
-    t3 = (
-        (q.concentration0 - 1)
-        * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width)
-        / width
-    )
+    t3 = (q.concentration0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + width) / width
     t4 = (
         q.concentration1.lgamma()
         + q.concentration0.lgamma()
