@@ -1,6 +1,6 @@
 """``ember.nn``: modules, layers, losses, initialisation and utilities (PyTorch's ``torch.nn``)."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import (
     ELU,
     GELU,
@@ -99,5 +99,6 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]
