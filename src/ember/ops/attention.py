@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import function
 from ..autograd.function import Op
 from ..backend import xp
 
@@ -18,8 +17,6 @@ __all__: list[str] = []
 class AttentionSoftmax(Op):
     """y = softmax(x + bias) along the last dim (with ``safe``, 0 on rows that are all -inf);
     dx = y (g - sum(g y))."""
-
-    backward_on_arrays = True  # backward dispatches: one NumPy expression, else tensor ops
 
     @staticmethod
     def forward(ctx, x, bias, safe):
@@ -40,11 +37,16 @@ class AttentionSoftmax(Op):
         return out
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        (y,) = ctx.saved_arrays
+        gy = grad_out * y
+        gy -= y * gy.sum(axis=-1, keepdims=True)
+        return gy, None, None
+
+    @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
         gy = grad_out * y
-        if function.rule_mode.arrays:
-            return gy - y * gy.sum(axis=-1, keepdims=True), None, None
         return gy - y * gy.sum(-1, True), None, None
 
     @staticmethod
