@@ -6,10 +6,24 @@ import numpy as np
 import pytest
 
 import ember
-from ember.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Optimizer, RMSprop
+from ember.optim import (
+    ASGD,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+    Rprop,
+)
 
-OPTIMIZERS = [SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax]
-TORCH_OPTIONS = [Adam, AdamW, Adadelta, Adamax]  # accept foreach, capturable, differentiable
+# accept foreach, capturable, differentiable
+TORCH_OPTIONS = [Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD]
+OPTIMIZERS = [SGD, Adagrad, RMSprop, *TORCH_OPTIONS]
 
 
 def param(*values, dtype="float64"):
@@ -197,6 +211,12 @@ def test_negative_learning_rate_is_rejected(cls):
         (Adadelta, {"eps": -1.0}, "epsilon"),
         (Adamax, {"betas": (0.9, 1.0)}, "beta parameter at index 1"),
         (Adamax, {"weight_decay": -1e-3}, "weight_decay"),
+        (NAdam, {"momentum_decay": -1.0}, "momentum_decay"),
+        (NAdam, {"betas": (-0.1, 0.9)}, "beta parameter at index 0"),
+        (RAdam, {"eps": -1.0}, "epsilon"),
+        (Rprop, {"etas": (1.2, 0.5)}, "eta values"),
+        (Rprop, {"etas": (0.0, 1.2)}, "eta values"),
+        (ASGD, {"weight_decay": -1.0}, "weight_decay"),
     ],
 )
 def test_invalid_hyperparameters(cls, kwargs, match):

@@ -61,6 +61,37 @@ CASES = [
         maximize=[False, True],
     ),
     ("Adamax", {"eps": 1e-3, "foreach": False}),
+    *combos(
+        "NAdam",
+        {"lr": 0.01},
+        weight_decay=[0, 1e-2],
+        decoupled_weight_decay=[False, True],
+        maximize=[False, True],
+    ),
+    ("NAdam", {"lr": 0.02, "betas": (0.5, 0.9), "momentum_decay": 0.1, "eps": 1e-4}),
+    *combos(
+        "RAdam",
+        {"lr": 0.01},
+        weight_decay=[0, 1e-2],
+        decoupled_weight_decay=[False, True],
+        maximize=[False, True],
+    ),
+    ("RAdam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3, "foreach": True}),
+    *combos(
+        "Rprop",
+        {"lr": 0.01},
+        etas=[(0.5, 1.2), (0.3, 1.5)],
+        step_sizes=[(1e-6, 50), (1e-3, 0.02)],
+        maximize=[False, True],
+    ),
+    *combos(
+        "ASGD",
+        {"lr": 0.05},
+        t0=[1e6, 10],
+        weight_decay=[0, 1e-2],
+        maximize=[False, True],
+    ),
+    ("ASGD", {"lr": 0.1, "lambd": 0.01, "alpha": 0.5, "t0": 5, "foreach": True}),
 ]
 
 
@@ -126,7 +157,7 @@ def train(lib, optim, loss_fn, name, kwargs, use_closure):
         else:
             losses.append(closure().item())
             opt.step()
-    return losses, [p.detach().numpy() for p in params]
+    return losses, [p.detach().numpy() for p in params], to_lib(opt.state_dict()["state"], np)
 
 
 @pytest.mark.parametrize(
@@ -135,11 +166,12 @@ def train(lib, optim, loss_fn, name, kwargs, use_closure):
 )
 def test_loss_trajectory_matches_torch(name, kwargs):
     use_closure = "momentum" in kwargs
-    ours, our_params = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
-    theirs, their_params = train(torch, torch.optim, torch_loss, name, kwargs, False)
+    ours, our_params, our_state = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
+    theirs, their_params, their_state = train(torch, torch.optim, torch_loss, name, kwargs, False)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
     for a, b in zip(our_params, their_params):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert_same_state(our_state, their_state)
     moved = max(np.abs(a - w).max() for a, w in zip(our_params, initial_weights()))
     assert moved > 1e-3  # the weights really moved
 
@@ -161,19 +193,43 @@ ROUND_TRIPS = [
     ("Adam", {"lr": 0.01, "amsgrad": True}),
     ("Adadelta", {"lr": 0.5, "weight_decay": 1e-2}),
     ("Adamax", {"lr": 0.01}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 1e-2, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 1e-2}),
+    ("Rprop", {"lr": 0.01, "step_sizes": (1e-3, 0.05)}),
+    ("ASGD", {"lr": 0.05, "t0": 3}),
 ]
 
 
 def to_lib(value, lib):
-    """A ``state_dict`` value with every tensor turned into one of ``lib``."""
+    """A ``state_dict`` value with every tensor turned into one of ``lib`` (or a NumPy array)."""
     if isinstance(value, dict):
         return {k: to_lib(v, lib) for k, v in value.items()}
     if isinstance(value, list):
         return [to_lib(v, lib) for v in value]
     if isinstance(value, (torch.Tensor, ember.Tensor)):
         array = value.detach().numpy()
-        return lib.tensor(array, dtype=getattr(lib, str(array.dtype)))
+        return (
+            array.copy() if lib is np else lib.tensor(array, dtype=getattr(lib, str(array.dtype)))
+        )
     return value
+
+
+def assert_same_state(ours, theirs):
+    """Optimizer states (as ``to_lib(..., np)`` gives them): the same keys, types and values."""
+    assert type(ours) is type(theirs)
+    if isinstance(ours, dict):
+        assert list(ours) == list(theirs)
+        for k in ours:
+            assert_same_state(ours[k], theirs[k])
+    elif isinstance(ours, list):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same_state(a, b)
+    elif isinstance(ours, np.ndarray):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+    else:
+        assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-9)
 
 
 def steps(opt, loss_fn, params, data):
