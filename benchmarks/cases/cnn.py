@@ -59,6 +59,6 @@ def run(quick: bool) -> list[Measurement]:
         twin = torch_cnn(torch)
         with torch.no_grad():
             for p, q in zip(twin.parameters(), model.parameters(), strict=True):
-                p.copy_(torch.from_numpy(q.data))
+                p.copy_(torch.from_numpy(q._data))
         impls["torch"] = _timer(torch, twin, *common.inputs("torch", x, y), steps)
     return interleave("ms/step", impls, repeats=1 if quick else 9)

@@ -142,7 +142,7 @@ def check_numpy_reference(activation: str) -> None:
     reference = NumpyMLP([(w.copy(), b.copy()) for w, b in layers], activation, LR, MOMENTUM)
     reference.step(x, y)
     start = [p for pair in layers for p in pair]
-    for p0, pe, pn in zip(start, [p.data for p in model.parameters()], reference.params):
+    for p0, pe, pn in zip(start, [p._data for p in model.parameters()], reference.params):
         update_error = np.abs((pe - p0) - (pn - p0)).max() / np.abs(pn - p0).max()
         if not np.allclose(pe, pn, rtol=1e-5, atol=1e-7) or update_error > 1e-2:
             raise AssertionError(

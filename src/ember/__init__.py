@@ -1,6 +1,18 @@
 """ember: a deep-learning library on NumPy with PyTorch's names and semantics."""
 
-from . import autograd, data, datasets, func, nn, ops, optim, pretrain, utils
+from . import (
+    autograd,
+    data,
+    datasets,
+    distributed,
+    distributions,
+    func,
+    nn,
+    ops,
+    optim,
+    pretrain,
+    utils,
+)
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Generator,

@@ -40,6 +40,7 @@ class Tensor(OpMethods):
     grad: Tensor | None = None
     _base: Tensor | None = None  # the tensor this one is a view of
     _hooks: list | None = None
+    _post_accumulate_hooks: list | None = None
     _tangent: Tensor | None = None  # forward-mode tangent
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -63,14 +64,18 @@ class Tensor(OpMethods):
 
     # ------------------------------------------------------------------ properties
     @property
-    def data(self) -> np.ndarray:
-        """The underlying NumPy array (shared, not copied)."""
-        return self._data
+    def data(self) -> Tensor:
+        """The values as a new tensor outside the graph, sharing memory (as in PyTorch). Unlike
+        ``detach()``, changes made through it are invisible to autograd's version checks."""
+        return Tensor._make(self._data, None, False)
 
     @data.setter
-    def data(self, value: Any) -> None:
-        value = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._data = value
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data has to be set to a Tensor, but got {type(value).__name__}"
+            )
+        self._data = value._data
         self._vc[0] += 1
 
     @property
@@ -211,6 +216,22 @@ class Tensor(OpMethods):
             self._hooks = []
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after backward has accumulated into its ``.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                "doesn't require grad"
+            )
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> Any:

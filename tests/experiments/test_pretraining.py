@@ -109,10 +109,10 @@ def test_shallow_stack_is_the_prefix_of_the_deep_one(method):
     np.testing.assert_array_equal(deep[0][0], shallow[0][0])
     np.testing.assert_array_equal(deep[0][1], shallow[0][1])
     net = pt.build_network(3, 1, 8, deep)
-    np.testing.assert_array_equal(pt.hidden_linears(net)[0].weight.data, deep[0][0])
+    np.testing.assert_array_equal(pt.hidden_linears(net)[0].weight._data, deep[0][0])
     fresh = pt.build_network(3, 1, 8, None)
-    assert not np.array_equal(fresh[1].weight.data, deep[0][0])
-    np.testing.assert_array_equal(fresh[-1].weight.data, net[-1].weight.data)  # same classifier
+    assert not np.array_equal(fresh[1].weight._data, deep[0][0])
+    np.testing.assert_array_equal(fresh[-1].weight._data, net[-1].weight._data)  # same classifier
 
 
 def test_labelled_split_is_disjoint_sized_and_seeded():

@@ -191,7 +191,7 @@ def test_state_dict_keys_values_and_round_trip():
         "head.weight",
     ]
     assert not any(v.requires_grad for v in sd.values())
-    assert np.shares_memory(sd["head.weight"].data, net.head.weight.data)
+    assert np.shares_memory(sd["head.weight"]._data, net.head.weight._data)
     assert net.state_dict(keep_vars=True)["head.weight"] is net.head.weight
     other = Net()
     result = other.load_state_dict(net.state_dict())
@@ -199,7 +199,7 @@ def test_state_dict_keys_values_and_round_trip():
     assert repr(result) == "<All keys matched successfully>"
     for key, value in net.state_dict().items():
         np.testing.assert_array_equal(other.state_dict()[key].numpy(), value.numpy())
-    assert not np.shares_memory(other.head.weight.data, net.head.weight.data)
+    assert not np.shares_memory(other.head.weight._data, net.head.weight._data)
     x = ember.randn(4, 3)
     np.testing.assert_allclose(other(x).detach().numpy(), net(x).detach().numpy())
 
@@ -243,7 +243,7 @@ def test_load_state_dict_assign_replaces_tensors():
     weight = ember.tensor([[3.0, 4.0]])
     lin.load_state_dict({"weight": weight, "bias": ember.zeros(1)}, assign=True)
     assert isinstance(lin.weight, nn.Parameter) and lin.weight.requires_grad
-    assert np.shares_memory(lin.weight.data, weight.data)
+    assert np.shares_memory(lin.weight._data, weight._data)
 
 
 def test_non_persistent_and_none_buffers_stay_out_of_state_dict():
@@ -365,6 +365,6 @@ def test_get_submodule_and_deepcopy():
         net.get_submodule("block.nope")
     twin = copy.deepcopy(net)
     assert isinstance(twin.head.weight, nn.Parameter)
-    assert not np.shares_memory(twin.head.weight.data, net.head.weight.data)
+    assert not np.shares_memory(twin.head.weight._data, net.head.weight._data)
     x = ember.randn(2, 3)
     np.testing.assert_allclose(twin(x).detach().numpy(), net(x).detach().numpy())

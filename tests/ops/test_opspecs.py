@@ -9,11 +9,13 @@ import ember
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
+    specs_adjoint,
     specs_conv,
     specs_elementwise,
     specs_index,
     specs_linalg,
     specs_nn,
+    specs_recurrent,
     specs_reduce,
     specs_shape,
     specs_special,
@@ -29,6 +31,8 @@ SPECS = [
     *specs_nn.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_adjoint.SPECS,
+    *specs_recurrent.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
@@ -47,13 +51,15 @@ def test_forward_matches_numpy(spec, case):
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
 def test_gradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp)
+    assert gradcheck(
+        spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp
+    )
 
 
 @pytest.mark.parametrize(("spec", "case"), GRADGRAD, ids=case_id)
 def test_gradgradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradgradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol)
+    assert gradgradcheck(spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol)
 
 
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)

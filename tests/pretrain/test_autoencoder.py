@@ -20,14 +20,14 @@ def test_tied_decoder_is_the_encoder_weight_transposed_in_the_same_storage():
     layer = nn.Linear(6, 3)
     ae = AutoencoderLayer(layer, tied=True)
     assert ae.decoder_weight.shape == (6, 3)
-    assert np.shares_memory(ae.decoder_weight.data, layer.weight.data)
+    assert np.shares_memory(ae.decoder_weight._data, layer.weight._data)
     names = sorted(name for name, _ in ae.named_parameters())
     assert names == ["decoder_bias", "encoder.bias", "encoder.weight"]  # W once, used twice
     opt = optim.SGD(ae.parameters(), lr=0.5)
     x = ember.rand(5, 6)
     ae.reconstruction_loss(x).backward()
     opt.step()
-    np.testing.assert_array_equal(ae.decoder_weight.data, layer.weight.data.T)
+    np.testing.assert_array_equal(ae.decoder_weight._data, layer.weight._data.T)
 
 
 def test_tied_gradient_is_the_sum_of_encoder_and_decoder_uses():
@@ -42,8 +42,8 @@ def test_tied_gradient_is_the_sum_of_encoder_and_decoder_uses():
         untied.decoder_weight.copy_(separate.weight.T)
     untied.reconstruction_loss(x).backward()
     np.testing.assert_allclose(
-        layer.weight.grad.data,
-        separate.weight.grad.data + untied.decoder_weight.grad.data.T,
+        layer.weight.grad._data,
+        separate.weight.grad._data + untied.decoder_weight.grad._data.T,
         rtol=1e-12,
     )
 
@@ -52,9 +52,9 @@ def test_untied_decoder_has_its_own_weight():
     layer = nn.Linear(6, 3)
     ae = AutoencoderLayer(layer, tied=False, generator=ember.Generator().manual_seed(0))
     assert isinstance(ae.decoder_weight, nn.Parameter) and ae.decoder_weight.shape == (6, 3)
-    assert not np.shares_memory(ae.decoder_weight.data, layer.weight.data)
+    assert not np.shares_memory(ae.decoder_weight._data, layer.weight._data)
     assert len(list(ae.parameters())) == 4
-    assert np.all(ae.decoder_bias.data == 0)
+    assert np.all(ae.decoder_bias._data == 0)
 
 
 def test_losses_are_per_sample_sums_averaged_over_the_batch():
@@ -62,12 +62,12 @@ def test_losses_are_per_sample_sums_averaged_over_the_batch():
     x = ember.rand(3, 4)
     ce = AutoencoderLayer(layer, tied=True, loss="cross-entropy")
     logits = ce.decode_logits(ce.encode(x))
-    p = 1 / (1 + np.exp(-logits.data.astype(np.float64)))
-    expected = -(x.data * np.log(p) + (1 - x.data) * np.log(1 - p)).sum(1).mean()
+    p = 1 / (1 + np.exp(-logits._data.astype(np.float64)))
+    expected = -(x._data * np.log(p) + (1 - x._data) * np.log(1 - p)).sum(1).mean()
     np.testing.assert_allclose(ce.reconstruction_loss(x).item(), expected, rtol=1e-5)
-    np.testing.assert_allclose(ce(x).data, p, rtol=1e-5)
+    np.testing.assert_allclose(ce(x)._data, p, rtol=1e-5)
     mse = AutoencoderLayer(layer, tied=True, loss="mse")
-    expected = ((mse(x).data - x.data) ** 2).sum(1).mean()
+    expected = ((mse(x)._data - x._data) ** 2).sum(1).mean()
     np.testing.assert_allclose(mse.reconstruction_loss(x).item(), expected, rtol=1e-5)
     with pytest.raises(ValueError, match="unknown loss"):
         AutoencoderLayer(layer, loss="l1")
@@ -85,19 +85,19 @@ def test_extreme_logits_give_a_finite_cross_entropy():
 def test_masking_noise_zeroes_the_requested_fraction():
     x = ember.ones(400, 500)
     noisy = corrupt(x, 0.3, "mask", ember.Generator().manual_seed(0))
-    zeroed = (noisy.data == 0).mean()
+    zeroed = (noisy._data == 0).mean()
     assert abs(zeroed - 0.3) < 0.005
-    assert set(np.unique(noisy.data)) == {0.0, 1.0} and noisy.dtype == ember.float32
+    assert set(np.unique(noisy._data)) == {0.0, 1.0} and noisy.dtype == ember.float32
     again = corrupt(x, 0.3, "mask", ember.Generator().manual_seed(0))
-    np.testing.assert_array_equal(noisy.data, again.data)
+    np.testing.assert_array_equal(noisy._data, again._data)
     assert corrupt(x, 0.0) is x
-    assert np.all(x.data == 1)  # the input is left alone
+    assert np.all(x._data == 1)  # the input is left alone
 
 
 def test_gaussian_noise_has_the_requested_std():
     x = ember.zeros(300, 400)
     noisy = corrupt(x, 0.5, "gaussian", ember.Generator().manual_seed(0))
-    assert abs(noisy.data.std() - 0.5) < 0.005 and abs(noisy.data.mean()) < 0.005
+    assert abs(noisy._data.std() - 0.5) < 0.005 and abs(noisy._data.mean()) < 0.005
     with pytest.raises(ValueError, match="out of range"):
         corrupt(x, 1.5, "mask")
     with pytest.raises(ValueError, match="unknown noise"):

@@ -27,12 +27,12 @@ def _model(activation="sigmoid", hidden=(16, 8)):
 
 
 def _copies(module):
-    return {name: p.data.copy() for name, p in module.named_parameters()}
+    return {name: p._data.copy() for name, p in module.named_parameters()}
 
 
 def _assert_same(module, copies):
     for name, p in module.named_parameters():
-        np.testing.assert_array_equal(p.data, copies[name], err_msg=name)
+        np.testing.assert_array_equal(p._data, copies[name], err_msg=name)
 
 
 def _loader(images, labels, batch_size=40):
@@ -102,8 +102,8 @@ def test_autoencoder_weights_land_in_the_right_layers():
     for r, old in zip(reports, before):
         ae = r.module
         assert isinstance(ae, AutoencoderLayer) and ae.encoder is model[r.index]
-        assert np.shares_memory(ae.decoder_weight.data, model[r.index].weight.data)
-        assert not np.array_equal(model[r.index].weight.data, old["weight"])
+        assert np.shares_memory(ae.decoder_weight._data, model[r.index].weight._data)
+        assert not np.array_equal(model[r.index].weight._data, old["weight"])
     # layer 2 was trained on layer 1's codes: its reported error is reproduced on them
     with ember.no_grad():
         codes = model[2](model[1](ember.tensor(images).flatten(1)))
@@ -117,8 +117,8 @@ def test_rbm_weights_and_hidden_biases_seed_the_linear_layers():
     reports = greedy_layerwise(model, images, "rbm", epochs=2, cd_k=[1, 2], progress=False)
     for r in reports:
         assert isinstance(r.module, BernoulliRBM) and r.loss_name == "reconstruction mse"
-        np.testing.assert_array_equal(model[r.index].weight.data, r.module.weight.data)
-        np.testing.assert_array_equal(model[r.index].bias.data, r.module.h_bias.data)
+        np.testing.assert_array_equal(model[r.index].weight._data, r.module.weight._data)
+        np.testing.assert_array_equal(model[r.index].bias._data, r.module.h_bias._data)
         assert r.module.weight.shape == model[r.index].weight.shape
 
 

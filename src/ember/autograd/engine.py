@@ -196,6 +196,8 @@ def _deliver_to_leaf(
         leaf.grad = g
     else:
         leaf.grad = function._Tensor._make(_owned(g._data, handed), None, False)
+    for hook in leaf._post_accumulate_hooks or ():
+        hook(leaf)
 
 
 def _owned(data: np.ndarray, handed: set) -> np.ndarray:

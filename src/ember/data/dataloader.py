@@ -49,7 +49,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return wrap(_stack([t.data for t in batch]))
+        return wrap(_stack([t._data for t in batch]))
     if isinstance(elem, np.ndarray):
         return _array_tensor(_stack(batch))
     if isinstance(elem, np.generic):
@@ -215,7 +215,7 @@ def _data_targets(dataset: Any) -> tuple[np.ndarray, np.ndarray] | None:
     arrays = []
     for name in ("data", "targets"):
         value = getattr(dataset, name, None)
-        value = value.data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
         if not isinstance(value, np.ndarray) or len(value) != len(dataset):
             return None
         arrays.append(value)

@@ -68,7 +68,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     def __getitems__(self, indices: Sequence[int]) -> tuple[Tensor, ...]:
         """The batch ``indices`` with one fancy index per tensor."""
         idx = index_array(indices)
-        return tuple(wrap(t.data[idx]) for t in self.tensors)
+        return tuple(wrap(t._data[idx]) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

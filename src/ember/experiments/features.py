@@ -140,9 +140,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             stack, _ = pretrain_stack(method, seed, depth, images, s, not args.no_progress)
         model = build_network(seed, depth, s.width, stack)
         first = hidden_linears(model)[0]
-        before = first.weight.data.copy()
+        before = first.weight._data.copy()
         tuned = finetune(model, data, train_idx, val_idx, s, seed)
-        after = first.weight.data.copy()
+        after = first.weight._data.copy()
         scale = np.maximum(np.abs(before[:units]), np.abs(after[:units])).max(axis=1)
         state = "random init" if method == "none" else f"{method} pre-training"
         stem = "init" if method == "none" else "pretrained"

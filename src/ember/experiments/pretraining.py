@@ -281,7 +281,7 @@ def pretrain_stack(
         progress=progress,
         generator=ember.Generator().manual_seed(seed),
     )
-    stack = [(lin.weight.data.copy(), lin.bias.data.copy()) for lin in hidden_linears(model)]
+    stack = [(lin.weight._data.copy(), lin.bias._data.copy()) for lin in hidden_linears(model)]
     return stack, [r.to_dict() for r in reports]
 
 
@@ -307,7 +307,7 @@ def error_and_loss(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[floa
             logits = model(ember.tensor(x[i : i + 2000]))
             target = ember.tensor(y[i : i + 2000])
             loss += nn.functional.cross_entropy(logits, target, reduction="sum").item()
-            wrong += int((logits.data.argmax(axis=1) != y[i : i + 2000]).sum())
+            wrong += int((logits._data.argmax(axis=1) != y[i : i + 2000]).sum())
     model.train()
     return wrong / len(x), loss / len(x)
 
@@ -341,7 +341,7 @@ def finetune(
             score = error_and_loss(model, val_x, val_y)
             if score < best:
                 best, best_step, stale = score, step, 0
-                best_state = {k: v.data.copy() for k, v in model.state_dict().items()}
+                best_state = {k: v._data.copy() for k, v in model.state_dict().items()}
             else:
                 stale += 1
             if step >= budget or stale >= patience:

@@ -142,11 +142,11 @@ def embedding(
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     xp = backend.xp
-    rows = xp.unique(input.data)
-    norms = xp.linalg.norm(weight.data[rows], ord=norm_type, axis=1, keepdims=True)
+    rows = xp.unique(input._data)
+    norms = xp.linalg.norm(weight._data[rows], ord=norm_type, axis=1, keepdims=True)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
     with no_grad():
-        weight[Tensor(rows)] = Tensor(weight.data[rows] * scale, dtype=weight.dtype)
+        weight[Tensor(rows)] = Tensor(weight._data[rows] * scale, dtype=weight.dtype)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

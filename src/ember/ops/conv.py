@@ -170,7 +170,7 @@ class Conv2d(Op):
         x, w, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         geo = ctx.geo
-        yt = _by_group(grad_out.data, geo.groups) if need_x else None  # shared by dx and dw
+        yt = _by_group(grad_out._data, geo.groups) if need_x else None  # shared by dx and dw
         gx = ConvTranspose2d.apply(grad_out, w, None, geo, yt) if need_x else None
         gw = Conv2dWeight.apply(x, grad_out, geo, cols, yt) if need_w else None
         gb = grad_out.sum((0, 2, 3)) if need_b else None

@@ -274,14 +274,14 @@ class Norm(Reduction):
     def partial(ctx):
         x, out = ctx.saved_tensors
         p = ctx.p
-        sign = xp.sign(x.data)
+        sign = xp.sign(x._data)
         if p in (0, 1):
             return sign * p
         out = kept(ctx, out)
         if math.isinf(p):
-            hit = xp.abs(x.data) == out.data
+            hit = xp.abs(x._data) == out._data
             return (sign * hit / hit.sum(ctx.dims, keepdims=True)).astype(x.dtype)
-        safe = out + (out.data == 0).astype(x.dtype)
+        safe = out + (out._data == 0).astype(x.dtype)
         if p == 2:
             return x / safe
         return ((x * sign) / safe) ** (p - 1) * sign

@@ -53,8 +53,8 @@ def _backward(ctx: Any, grad_out: Any) -> tuple:
         gw = (g * xhat).sum(ctx.param_sum).reshape(ctx.shapes[1]) if need_w else None
         gb = g.sum(ctx.param_sum).reshape(ctx.shapes[2]) if need_b else None
         return (jv.reshape(ctx.shapes[0]) if need_x else None), gw, gb
-    g = grad_out.data.reshape(ctx.akb)
-    xhat = (x.data.reshape(ctx.akb) - mean) * invstd
+    g = grad_out._data.reshape(ctx.akb)
+    xhat = (x._data.reshape(ctx.akb) - mean) * invstd
     per_channel = ctx.param_sum == (0, 2)
     letters = "akb->k" if per_channel else "akb->b"
     gb = xp.einsum(letters, g) if need_b or (need_x and per_channel) else None
@@ -63,7 +63,7 @@ def _backward(ctx: Any, grad_out: Any) -> tuple:
     gx = None
     if need_x:
         n = ctx.akb[0] * ctx.akb[2]
-        w = None if weight is None else weight.data.reshape(ctx.param_shape)
+        w = None if weight is None else weight._data.reshape(ctx.param_shape)
         if per_channel:  # w is constant over each slice: reuse db and dw
             gx = xhat
             gx *= gw.reshape(mean.shape) / -n

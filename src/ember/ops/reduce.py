@@ -191,7 +191,7 @@ class Prod(Reduction):
     @staticmethod
     def partial(ctx):
         x, out = ctx.saved_tensors
-        zero = x.data == 0
+        zero = x._data == 0
         if not zero.any():
             return kept(ctx, out) / x
         # prod_{j != i} a_j = (product of the nonzero a_j, j != i) * (product of the zero a_j,
@@ -227,7 +227,7 @@ class _Selection(Reduction):
     @staticmethod
     def partial(ctx):
         x, out = ctx.saved_tensors
-        hit = x.data == kept(ctx, out.data)
+        hit = x._data == kept(ctx, out._data)
         return (hit / hit.sum(ctx.dims, keepdims=True)).astype(x.dtype)
 
 
@@ -300,7 +300,7 @@ class Std(Reduction):
     def partial(ctx):
         x, out = ctx.saved_tensors
         out = kept(ctx, out)
-        safe = out + (out.data == 0).astype(x.dtype)
+        safe = out + (out._data == 0).astype(x.dtype)
         return (x - x.mean(ctx.dims, keepdim=True)) / (safe * ctx.denom)
 
 

@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
         for p in group["params"]:
             state = self.state[p]
             state["step"] = step_counter()
-            state["sum"] = self._zeros(p.data, group["initial_accumulator_value"])
+            state["sum"] = self._zeros(p._data, group["initial_accumulator_value"])
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -60,7 +60,7 @@ class Adagrad(Optimizer):
         step = self._count_step(state)
         g = self._direction(param, grad, group)
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        acc = state["sum"].data
+        acc = state["sum"]._data
         std = np.multiply(g, g, out=np.empty_like(acc))  # the one temporary
         acc += std
         std = np.sqrt(acc, out=std)

@@ -73,7 +73,7 @@ class Adam(Optimizer):
         step = self._count_step(state)
         lr, (beta1, beta2) = group["lr"], group["betas"]
         g = self._direction(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
         scratch *= 1 - beta1
         exp_avg += scratch
@@ -82,7 +82,7 @@ class Adam(Optimizer):
         scratch *= 1 - beta2
         exp_avg_sq += scratch
         if group["amsgrad"]:
-            second = state["max_exp_avg_sq"].data
+            second = state["max_exp_avg_sq"]._data
             np.maximum(second, exp_avg_sq, out=second)
         else:
             second = exp_avg_sq

@@ -99,7 +99,7 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad.detach_()
-                    p.grad.data = np.zeros_like(p.grad.data)
+                    p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; ``closure`` (re-evaluating the loss with
@@ -220,7 +220,7 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     keep = key == "step" or not (param.is_floating_point() and value.is_floating_point())
-    return Tensor(value.data, dtype=value.dtype if keep else param.dtype)
+    return Tensor(value._data, dtype=value.dtype if keep else param.dtype)
 
 
 _CHUNK = 1 << 16  # elements: a float32 scratch of 256 KiB, which stays in the cache

@@ -54,13 +54,13 @@ class RMSprop(Optimizer):
         self._count_step(state)
         g = self._direction(param, grad, group)
         alpha = group["alpha"]
-        square_avg = state["square_avg"].data
+        square_avg = state["square_avg"]._data
         square_avg *= alpha
         scratch = np.multiply(g, g)
         scratch *= 1 - alpha
         square_avg += scratch
         if group["centered"]:
-            grad_avg = state["grad_avg"].data
+            grad_avg = state["grad_avg"]._data
             grad_avg *= alpha
             grad_avg += (1 - alpha) * g
             avg = np.sqrt(square_avg - grad_avg * grad_avg, out=np.empty_like(square_avg))
@@ -69,7 +69,7 @@ class RMSprop(Optimizer):
         avg += group["eps"]
         step_dir = np.divide(g, avg, out=avg)
         if group["momentum"] > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"]._data
             buf *= group["momentum"]
             buf += step_dir
             step_dir = buf

@@ -58,9 +58,9 @@ class SGD(Optimizer):
         if momentum != 0:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = Tensor(d_p, dtype=param.dtype)  # a copy
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._data
             else:
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._data
                 buf *= momentum
                 dampening = group["dampening"]
                 buf += (1 - dampening) * d_p if dampening else d_p

@@ -40,8 +40,8 @@ def corrupt(
     rng = backend.rng(generator)
     if noise == "mask":
         keep = rng.random(x.shape, dtype=x.dtype) >= level
-        return Tensor(x.data * keep, dtype=x.dtype)
-    return Tensor(x.data + level * rng.standard_normal(x.shape, dtype=x.dtype), dtype=x.dtype)
+        return Tensor(x._data * keep, dtype=x.dtype)
+    return Tensor(x._data + level * rng.standard_normal(x.shape, dtype=x.dtype), dtype=x.dtype)
 
 
 class AutoencoderLayer(nn.Module):

@@ -125,7 +125,7 @@ def _map(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     with no_grad():
         if len(x) == 0:
             return fn(x)
-        parts = [fn(x[i : i + _CHUNK]).data for i in range(0, len(x), _CHUNK)]
+        parts = [fn(x[i : i + _CHUNK])._data for i in range(0, len(x), _CHUNK)]
         return Tensor(np.concatenate(parts), dtype=parts[0].dtype)
 
 
@@ -139,7 +139,7 @@ class _TensorSource:
     def batches(self, batch_size: int, generator: Generator | None) -> Iterator[Tensor]:
         order = backend.rng(generator).permutation(len(self.x))
         for i in range(0, len(order), batch_size):
-            yield Tensor(self.x.data[order[i : i + batch_size]], dtype=self.x.dtype)
+            yield Tensor(self.x._data[order[i : i + batch_size]], dtype=self.x.dtype)
 
     def count(self, batch_size: int) -> int:
         return -(-len(self.x) // batch_size)
@@ -217,7 +217,7 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 def _in_unit_range(x: Tensor) -> bool:
-    return bool(x.numel() == 0 or (x.data.min() >= 0 and x.data.max() <= 1))
+    return bool(x.numel() == 0 or (x._data.min() >= 0 and x._data.max() <= 1))
 
 
 # ----------------------------------------------------------------------------------- training

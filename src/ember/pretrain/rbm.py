@@ -41,7 +41,7 @@ def _random_like(t: Tensor, generator: Generator | None, normal: bool = False) -
 
 def _bernoulli(p: Tensor, generator: Generator | None) -> Tensor:
     """0/1 samples with P(1) = ``p``, as a constant tensor of ``p``'s dtype."""
-    return Tensor(_random_like(p, generator) < p.data, dtype=p.dtype)
+    return Tensor(_random_like(p, generator) < p._data, dtype=p.dtype)
 
 
 class RBM(nn.Module):
@@ -164,7 +164,7 @@ class BernoulliRBM(RBM):
         Shape: (N, n_visible) -> (N,), binary ``v``; no graph is recorded.
         """
         with no_grad():
-            data = np.array(v.data, copy=True)
+            data = np.array(v._data, copy=True)
             rows = np.arange(data.shape[0])
             cols = backend.rng(generator).integers(0, self.n_visible, data.shape[0])
             data[rows, cols] = 1 - data[rows, cols]
@@ -181,7 +181,7 @@ class GaussianBernoulliRBM(RBM):
         return self.visible_logits(h)
 
     def _sample_visible(self, mean: Tensor, generator: Generator | None) -> Tensor:
-        return Tensor(mean.data + _random_like(mean, generator, normal=True), dtype=mean.dtype)
+        return Tensor(mean._data + _random_like(mean, generator, normal=True), dtype=mean.dtype)
 
     def _visible_term(self, v: Tensor) -> Tensor:
         return 0.5 * ((v - self.v_bias) ** 2).sum(-1)

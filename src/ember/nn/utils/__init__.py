@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import ops
-from ..autograd.grad_mode import no_grad
-from ..backend import xp
-from ..tensor import Tensor
+from ... import ops
+from ...autograd.grad_mode import no_grad
+from ...backend import xp
+from ...tensor import Tensor
+from . import rnn
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]
 
@@ -45,7 +47,7 @@ def clip_grad_norm_(
     if not grads:
         return Tensor(0.0)
     dtype = grads[0].dtype
-    norms = xp.array([_norm(g.data, norm_type) for g in grads], dtype=dtype)
+    norms = xp.array([_norm(g._data, norm_type) for g in grads], dtype=dtype)
     total = _norm(norms, norm_type).astype(dtype)
     if error_if_nonfinite and not xp.isfinite(total):
         raise RuntimeError(
@@ -87,5 +89,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in params:
         n = p.numel()
-        p.data = vec.data[start : start + n].reshape(p.shape).astype(p.dtype, copy=False)
+        p._data = vec._data[start : start + n].reshape(p.shape).astype(p.dtype, copy=False)
         start += n
