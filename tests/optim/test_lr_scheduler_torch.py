@@ -181,6 +181,8 @@ def test_state_dict_layout_and_resume_match_torch(case):
     s_ours = getattr(lr_scheduler, name)(ours, **kwargs)
     s_theirs = getattr(torch.optim.lr_scheduler, name)(theirs, **kwargs)
     for _ in range(11):
+        ours.step()
+        theirs.step()
         s_ours.step()
         s_theirs.step()
     state = s_ours.state_dict()
