@@ -138,6 +138,57 @@ CASES = [
     ),
 ]
 
+
+def _simplex(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rng.dirichlet(np.ones(shape[-1]), shape[:-1])
+
+
+CASES += [
+    Case(
+        "Exponential",
+        lambda rng: {"rate": _pos(rng)},
+        lambda D, p: D.Exponential(p["rate"]),
+        lambda rng, s: rng.exponential(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("rate",),
+    ),
+    Case(
+        "Gamma",
+        lambda rng: {"concentration": _pos(rng, 0.3, 3.0), "rate": _pos(rng)},
+        lambda D, p: D.Gamma(p["concentration"], p["rate"]),
+        lambda rng, s: rng.gamma(1.5, size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration", "rate"),
+    ),
+    Case(
+        "Poisson",
+        lambda rng: {"rate": _pos(rng, 0.5, 5.0)},
+        lambda D, p: D.Poisson(p["rate"]),
+        lambda rng, s: rng.poisson(2.0, s).astype(float),
+        stats=("mean", "mode", "variance", "stddev"),
+        grad=("rate",),
+    ),
+    Case(
+        "Beta",
+        lambda rng: {"concentration1": _pos(rng, 0.5, 3.0), "concentration0": _pos(rng, 0.5, 3.0)},
+        lambda D, p: D.Beta(p["concentration1"], p["concentration0"]),
+        lambda rng, s: rng.uniform(0.05, 0.95, s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration1", "concentration0"),
+    ),
+    Case(
+        "Dirichlet",
+        lambda rng: {"concentration": rng.uniform(0.5, 3.0, (*BATCH, K))},
+        lambda D, p: D.Dirichlet(p["concentration"]),
+        _simplex,
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration",),
+        event_shape=(K,),
+    ),
+]
+
 BY_NAME = {c.name: c for c in CASES}
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "logits_to_probs",
     "probs_or_logits",
     "probs_to_logits",
+    "xlogy",
 ]
 
 
@@ -75,3 +76,8 @@ def probs_or_logits(probs: Any, logits: Any) -> None:
     """Raise unless exactly one of ``probs`` and ``logits`` is given."""
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """x * log(y), and 0 where x == 0 (so 0 log 0 = 0)."""
+    return ops.where(x == 0, 0.0, x * y.log())
