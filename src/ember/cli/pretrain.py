@@ -18,7 +18,7 @@ import ember
 from ..io import atomic_write
 from ..pretrain import METHODS, OPTIMIZERS, LayerReport, greedy_layerwise
 from ..pretrain.autoencoder import NOISES
-from . import guard
+from . import guard, world
 from .train import (
     CHECKPOINT,
     DATASETS,
@@ -72,10 +72,13 @@ def run_pretrain(args: argparse.Namespace) -> list[dict[str, Any]]:
         "activation": args.activation,
         "seed": args.seed,
     }
+    rank, size = world.join()
+    config["world_size"] = size
     out = Path(args.out or f"runs/{args.data}-{args.method}")
-    with guard.writing(out):
-        out.mkdir(parents=True, exist_ok=True)
-    guard.remove_stale(out, (CHECKPOINT, "report.json"))
+    if rank == 0:
+        with guard.writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+        guard.remove_stale(out, (CHECKPOINT, "report.json"))
     ember.manual_seed(args.seed)
     gen = ember.Generator().manual_seed(args.seed)
     model = build_model(config)
@@ -98,12 +101,15 @@ def run_pretrain(args: argparse.Namespace) -> list[dict[str, Any]]:
             cd_k=args.cd_k,
             persistent=args.persistent,
             tied=not args.untied,
-            progress=not args.no_progress,
+            progress=not args.no_progress and rank == 0,
             generator=gen,
+            process_group=ember.distributed.group.world() if size > 1 else None,
         )
     except ValueError as e:
         raise CommandError(str(e)) from None
     records = [r.to_dict() for r in reports]
+    if rank != 0:
+        return records
     settings = {k: v for k, v in vars(args).items() if k not in ("handler", "command", "argv")}
     ckpt_path = out / CHECKPOINT
     if guard.nonfinite_parameters(model):
