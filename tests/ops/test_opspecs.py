@@ -10,6 +10,7 @@ from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
     specs_adjoint,
+    specs_attention,
     specs_conv,
     specs_elementwise,
     specs_index,
@@ -20,6 +21,7 @@ from . import (
     specs_scan,
     specs_shape,
     specs_special,
+    specs_triangular,
 )
 from .harness import case_id, ids
 
@@ -33,8 +35,10 @@ SPECS = [
     *specs_scan.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_triangular.SPECS,
     *specs_adjoint.SPECS,
     *specs_recurrent.SPECS,
+    *specs_attention.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
@@ -82,3 +86,22 @@ def test_float32_stays_float32(spec, case):
         for x in xs:
             if x.requires_grad and x.grad is not None:
                 assert x.grad.dtype == ember.float32
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_fast_path_and_tensor_rule_give_the_same_gradient(spec, case):
+    """A plain backward runs every op's ``backward_arrays``; ``create_graph`` runs ``backward``.
+    Both must give the same gradient (gradcheck checks the first against finite differences)."""
+    xs = spec.tensors(case, ember.float64, requires_grad=True)
+    diff = [x for x in xs if x.requires_grad]
+    out = spec.fn(*xs)
+    if not out.requires_grad:
+        return
+    v = ember.tensor(np.random.default_rng(1).normal(size=out.shape), dtype=out.dtype)
+    fast = ember.autograd.grad(out, diff, v, retain_graph=True, allow_unused=True)
+    slow = ember.autograd.grad(out, diff, v, create_graph=True, allow_unused=True)
+    for f, s in zip(fast, slow):
+        assert (f is None) == (s is None)
+        if f is not None:
+            assert not f.requires_grad
+            np.testing.assert_allclose(f.numpy(), s.detach().numpy(), rtol=1e-12, atol=1e-12)

@@ -18,12 +18,14 @@ from . import (
     random,
     reduce,
     rounding,
+    sampling,
     scan,
     shape,
     sorting,
     special,
     stats,
     transcendental,
+    triangular,
 )
 from .activation import *
 from .compare import *
@@ -41,12 +43,14 @@ from .pooling import *
 from .random import *
 from .reduce import *
 from .rounding import *
+from .sampling import *
 from .scan import *
 from .shape import *
 from .sorting import *
 from .special import *
 from .stats import *
 from .transcendental import *
+from .triangular import *
 
 __all__ = [
     *activation.__all__,
@@ -65,10 +69,12 @@ __all__ = [
     *random.__all__,
     *reduce.__all__,
     *rounding.__all__,
+    *sampling.__all__,
     *scan.__all__,
     *shape.__all__,
     *sorting.__all__,
     *stats.__all__,
     *special.__all__,
     *transcendental.__all__,
+    *triangular.__all__,
 ]

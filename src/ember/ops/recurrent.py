@@ -16,7 +16,6 @@ from __future__ import annotations
 from itertools import accumulate
 from typing import Any
 
-from ..autograd import function
 from ..autograd.engine import grad as autograd_grad
 from ..autograd.forward_ad import jvp_call
 from ..autograd.function import Op
@@ -50,8 +49,6 @@ def _previous(state: Any, init: Any, done: int | None, b: int, join: Any) -> Any
 class Recurrence(Op):
     """out = the cell's states over all steps;  backward is backpropagation through time."""
 
-    backward_on_arrays = True  # backward dispatches: BPTT on arrays, else the tensor rule
-
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, b_hh, w_hr, mode, batch_sizes, reverse):
         cell = CELLS[mode]
@@ -83,9 +80,11 @@ class Recurrence(Op):
         return buf.out
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return _backward_arrays(ctx, grad_out)
+
+    @staticmethod
     def backward(ctx, grad_out):
-        if function.rule_mode.arrays:
-            return _backward_arrays(ctx, grad_out)
         inputs = ctx.saved_tensors
         needs = ctx.needs_input_grad[:6]
         create = state.grad_enabled
@@ -139,7 +138,7 @@ def _loop(ctx: Any, gx: Any, h0: Any, c0: Any, w_hh: Any, b_hh: Any, w_hr: Any) 
 
 
 def _backward_arrays(ctx: Any, grad_out: Any) -> tuple:
-    gx, h0, c0, w_hh, _, w_hr = ctx.saved_tensors
+    gx, h0, c0, w_hh, _, w_hr = ctx.saved_arrays
     cell = CELLS[ctx.mode]
     buf = ctx.buf
     size = h0.shape[1]
