@@ -54,8 +54,13 @@ def run(quick: bool) -> list[Measurement]:
         return []
     sizes = QUICK_SIZES if quick else SIZES
     rows = launch(2, 1, "allreduce", ",".join(map(str, sizes)), "20" if quick else "200")
-    steps = "3" if quick else "30"
-    for model in ("mlp",) if quick else ("mlp", "cnn"):
+    if quick:
+        return _measurements(rows + launch(2, 1, "step", "mlp", "2"))
+    for model in ("mlp", "cnn"):
         for ranks, threads in ((1, 1), (1, 2), (2, 1)):
-            rows += launch(ranks, threads, "step", model, steps)
+            rows += launch(ranks, threads, "step", model, "30")
+    return _measurements(rows)
+
+
+def _measurements(rows: list[dict]) -> list[Measurement]:
     return [Measurement(r["case"], r["impl"], r["unit"], r["samples"]) for r in rows]
