@@ -14,6 +14,7 @@ import numpy as np
 from . import backend, ops
 from .autograd import engine, function
 from .autograd.grad_mode import state
+from .tensor_factories import FactoryMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_methods import OpMethods
 
@@ -32,7 +33,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(OpMethods, InplaceMethods):
+class Tensor(OpMethods, InplaceMethods, FactoryMethods):
     """An n-dimensional array with automatic differentiation (``ember.tensor([1.0, 2.0])``)."""
 
     __slots__ = ("__dict__", "__weakref__", "_data", "_requires_grad", "_vc", "grad_fn")
@@ -450,22 +451,27 @@ class Tensor(OpMethods, InplaceMethods):
         self._inplace(ops.index_put, index, value)
 
     # ------------------------------------------------------------------ in-place
-    def _inplace(self, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
-        """Run ``op(self, *args, **kwargs)`` and write the result into self, rebasing self's
-        history on it."""
+    def _check_inplace_allowed(self, name: str) -> None:
+        """PyTorch's refusals: inference tensors outside inference mode, leaves that require
+        grad and views of tensors that require grad, while grad mode is on."""
         if self._inference:
-            self._check_inference(f"{op.__name__} in place")
+            self._check_inference(f"{name} in place")
         grad_on = state.grad_enabled
         if grad_on and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{op.__name__}: a leaf tensor that requires grad cannot be modified in place "
+                f"{name}: a leaf tensor that requires grad cannot be modified in place "
                 "(wrap the update in ember.no_grad())"
             )
         if grad_on and self._base is not None and self._requires_grad:
             raise RuntimeError(
-                f"{op.__name__}: in-place modification of a view of a tensor that requires grad "
+                f"{name}: in-place modification of a view of a tensor that requires grad "
                 "is not supported; use the out-of-place op or .clone() the view first"
             )
+
+    def _inplace(self, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``op(self, *args, **kwargs)`` and write the result into self, rebasing self's
+        history on it."""
+        self._check_inplace_allowed(op.__name__)
         source = _alias(self)
         result = op(source, *args, **kwargs)
         node = result.grad_fn

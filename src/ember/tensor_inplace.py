@@ -161,6 +161,145 @@ class InplaceMethods:
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return self._inplace(ops.index_put, indices, values, accumulate)
 
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        return self._inplace(ops.index_fill, dim, index, value)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.index_add, dim, index, source, alpha=alpha)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+        return self._inplace(ops.index_copy, dim, index, source)
+
+    def scatter_(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
+    ) -> Tensor:
+        return self._inplace(ops.scatter, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_reduce_(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        return self._inplace(ops.scatter_reduce, dim, index, src, reduce, include_self=include_self)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
+        return self._inplace(ops.masked_scatter, mask, source)
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        return self._inplace(ops.put, index, source, accumulate)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return self._inplace(ops.lerp, end, weight)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return self._inplace(ops.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return self._inplace(ops.addcdiv, tensor1, tensor2, value=value)
+
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.addmm, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1: Any, batch2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        return self._inplace(ops.baddbmm, batch1, batch2, beta=beta, alpha=alpha)
+
+    def square_(self) -> Tensor:
+        return self._inplace(ops.square)
+
+    def nan_to_num_(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        return self._inplace(ops.nan_to_num, nan, posinf, neginf)
+
+    def atan2_(self, other: Any) -> Tensor:
+        return self._inplace(ops.atan2, other)
+
+    def hypot_(self, other: Any) -> Tensor:
+        return self._inplace(ops.hypot, other)
+
+    def logit_(self, eps: float | None = None) -> Tensor:
+        return self._inplace(ops.logit, eps)
+
+    def erfc_(self) -> Tensor:
+        return self._inplace(ops.erfc)
+
+    def sinh_(self) -> Tensor:
+        return self._inplace(ops.sinh)
+
+    def cosh_(self) -> Tensor:
+        return self._inplace(ops.cosh)
+
+    def tan_(self) -> Tensor:
+        return self._inplace(ops.tan)
+
+    def asin_(self) -> Tensor:
+        return self._inplace(ops.asin)
+
+    def acos_(self) -> Tensor:
+        return self._inplace(ops.acos)
+
+    def atan_(self) -> Tensor:
+        return self._inplace(ops.atan)
+
+    def logical_not_(self) -> Tensor:
+        return self._inplace(ops.logical_not)
+
+    def eq_(self, other: Any) -> Tensor:
+        return self._inplace(ops.eq, other)
+
+    def ne_(self, other: Any) -> Tensor:
+        return self._inplace(ops.ne, other)
+
+    def lt_(self, other: Any) -> Tensor:
+        return self._inplace(ops.lt, other)
+
+    def le_(self, other: Any) -> Tensor:
+        return self._inplace(ops.le, other)
+
+    def gt_(self, other: Any) -> Tensor:
+        return self._inplace(ops.gt, other)
+
+    def ge_(self, other: Any) -> Tensor:
+        return self._inplace(ops.ge, other)
+
+    # ------------------------------------------------------------------ shape, in place
+    def _inplace_shape(self, op: Any, *args: Any) -> Tensor:
+        """Make self the view ``op(self, *args)`` (same memory, new shape), keeping history."""
+        self._check_inplace_allowed(op.__name__)
+        result = op(self, *args)
+        self._data = result._data
+        if result.grad_fn is not None:
+            self.grad_fn = result.grad_fn
+        return self
+
+    def t_(self) -> Tensor:
+        return self._inplace_shape(ops.t)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return self._inplace_shape(ops.transpose, dim0, dim1)
+
+    swapdims_ = swapaxes_ = transpose_
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return self._inplace_shape(ops.squeeze, dim)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._inplace_shape(ops.unsqueeze, dim)
+
+    def resize_(self, *sizes: Any) -> Tensor:
+        """Give self ``sizes``, keeping the leading elements (new ones are uninitialised)."""
+        if self._requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+        flat = self._data.reshape(-1)
+        data = backend.xp.empty(shape, self.dtype)
+        n = min(flat.size, data.size)
+        data.reshape(-1)[:n] = flat[:n]
+        self._data = data
+        self._vc[0] += 1
+        return self
+
+    def resize_as_(self, other: Tensor) -> Tensor:
+        return self.resize_(other.shape)
+
     # ------------------------------------------------------------------ random fills
     def _fill_sample(self, sample: Any) -> Tensor:
         return self._inplace(ops.copy_from, sample.astype(self.dtype))

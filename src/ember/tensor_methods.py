@@ -1,7 +1,8 @@
 """The maths of ``ember.ops`` as ``Tensor`` methods: ``x.sum(1)`` is ``ember.sum(x, 1)``.
 
 Every method is a one-line delegation with PyTorch's signature; the function holds the docstring.
-Shape and indexing methods are in tensor_shape_methods.py, in-place ones in tensor_inplace.py.
+Reductions, sorting and linear algebra are in tensor_reduce_methods.py, shape and indexing in
+tensor_shape_methods.py, in-place methods in tensor_inplace.py.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import ops
+from .tensor_reduce_methods import ReduceMethods
 from .tensor_shape_methods import ShapeMethods
 
 if TYPE_CHECKING:
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 Dim = Any  # an int, a tuple of ints, or None
 
 
-class OpMethods(ShapeMethods):
+class OpMethods(ReduceMethods, ShapeMethods):
     """Mixed into ``Tensor``; holds no state."""
 
     __slots__ = ()
@@ -233,250 +235,93 @@ class OpMethods(ShapeMethods):
     def equal(self, other: Any) -> bool:
         return ops.equal(self, other)
 
-    # ------------------------------------------------------------------ reductions
-    def sum(
-        self,
-        dim: Dim = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return ops.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:
+        return ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def atan2(self, other: Any) -> Tensor:
+        return ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other: Any) -> Tensor:
+        return ops.hypot(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return ops.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return ops.logaddexp2(self, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return ops.xlogy(self, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return ops.copysign(self, other)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        return ops.float_power(self, exponent)
+
+    def square(self) -> Tensor:
+        return ops.square(self)
+
+    def sgn(self) -> Tensor:
+        return ops.sgn(self)
+
+    def nan_to_num(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
     ) -> Tensor:
-        return ops.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+        return ops.nan_to_num(self, nan, posinf, neginf)
 
-    def sum_to_size(self, *size: Any) -> Tensor:
-        return ops.sum_to_size(self, *size)
+    def logit(self, eps: float | None = None) -> Tensor:
+        return ops.logit(self, eps)
 
-    def nansum(
-        self,
-        dim: Dim = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.nansum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+    def sinc(self) -> Tensor:
+        return ops.sinc(self)
 
-    def mean(
-        self,
-        dim: Dim = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.mean(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+    def erfc(self) -> Tensor:
+        return ops.erfc(self)
 
-    def nanmean(
-        self,
-        dim: Dim = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.nanmean(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+    def sinh(self) -> Tensor:
+        return ops.sinh(self)
 
-    def prod(
-        self,
-        dim: Dim = None,
-        keepdim: bool = False,
-        *,
-        dtype: Any = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.prod(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
+    def cosh(self) -> Tensor:
+        return ops.cosh(self)
 
-    def max(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-    ) -> Any:
-        return ops.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    def asin(self) -> Tensor:
+        return ops.asin(self)
 
-    def min(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-    ) -> Any:
-        return ops.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    arcsin = asin
 
-    def amax(
-        self, dim: Dim = (), keepdim: bool = False, *, axis: Dim = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    def acos(self) -> Tensor:
+        return ops.acos(self)
 
-    def amin(
-        self, dim: Dim = (), keepdim: bool = False, *, axis: Dim = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    arccos = acos
 
-    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
-        return ops.aminmax(self, dim=dim, keepdim=keepdim)
+    def atan(self) -> Tensor:
+        return ops.atan(self)
 
-    def argmax(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    arctan = atan
 
-    def argmin(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    def asinh(self) -> Tensor:
+        return ops.asinh(self)
 
-    def var(
-        self,
-        dim: Dim = None,
-        unbiased: bool | None = None,
-        keepdim: bool = False,
-        *,
-        correction: float | None = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.var(
-            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
+    arcsinh = asinh
 
-    def std(
-        self,
-        dim: Dim = None,
-        unbiased: bool | None = None,
-        keepdim: bool = False,
-        *,
-        correction: float | None = None,
-        axis: Dim = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        return ops.std(
-            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
+    def acosh(self) -> Tensor:
+        return ops.acosh(self)
 
-    def norm(
-        self, p: Any = "fro", dim: Dim = None, keepdim: bool = False, dtype: Any = None
-    ) -> Tensor:
-        return ops.norm(self, p, dim, keepdim, dtype=dtype)
+    arccosh = acosh
 
-    def logsumexp(
-        self, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    def atanh(self) -> Tensor:
+        return ops.atanh(self)
 
-    def all(
-        self, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def any(
-        self, dim: Dim = None, keepdim: bool = False, *, axis: Dim = None, keepdims: Any = None
-    ) -> Tensor:
-        return ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def count_nonzero(self, dim: Dim = None) -> Tensor:
-        return ops.count_nonzero(self, dim)
-
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        return ops.median(self, dim, keepdim)
-
-    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        return ops.nanmedian(self, dim, keepdim)
-
-    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
-        return ops.mode(self, dim, keepdim)
-
-    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
-        return ops.kthvalue(self, k, dim, keepdim)
-
-    # ------------------------------------------------------------------ sorting, scans, counting
-    def sort(
-        self, dim: int = -1, descending: bool = False, *, stable: bool = False, axis: Any = None
-    ) -> Any:
-        return ops.sort(self, dim, descending, stable, axis=axis)
-
-    def argsort(
-        self, dim: int = -1, descending: bool = False, *, stable: bool = False, axis: Any = None
-    ) -> Tensor:
-        return ops.argsort(self, dim, descending, stable, axis=axis)
-
-    def msort(self) -> Tensor:
-        return ops.msort(self)
-
-    def topk(
-        self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, axis: Any = None
-    ) -> Any:
-        return ops.topk(self, k, dim, largest, sorted, axis=axis)
-
-    def cumsum(self, dim: int, *, dtype: Any = None, axis: Any = None) -> Tensor:
-        return ops.cumsum(self, dim, dtype=dtype, axis=axis)
-
-    def cumprod(self, dim: int, *, dtype: Any = None, axis: Any = None) -> Tensor:
-        return ops.cumprod(self, dim, dtype=dtype, axis=axis)
-
-    def logcumsumexp(self, dim: int, *, axis: Any = None) -> Tensor:
-        return ops.logcumsumexp(self, dim, axis=axis)
-
-    def cummax(self, dim: int, *, axis: Any = None) -> Any:
-        return ops.cummax(self, dim, axis=axis)
-
-    def cummin(self, dim: int, *, axis: Any = None) -> Any:
-        return ops.cummin(self, dim, axis=axis)
-
-    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
-        return ops.diff(self, n, dim, prepend, append)
-
-    def unique(
-        self,
-        sorted: bool = True,
-        return_inverse: bool = False,
-        return_counts: bool = False,
-        dim: int | None = None,
-    ) -> Any:
-        return ops.unique(self, sorted, return_inverse, return_counts, dim)
-
-    def unique_consecutive(
-        self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
-    ) -> Any:
-        return ops.unique_consecutive(self, return_inverse, return_counts, dim)
-
-    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
-        return ops.bincount(self, weights, minlength)
-
-    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
-        return ops.histc(self, bins, min, max)
-
-    def nonzero(self, *, as_tuple: bool = False) -> Any:
-        return ops.nonzero(self, as_tuple=as_tuple)
-
-    def argwhere(self) -> Tensor:
-        return ops.argwhere(self)
-
-    def multinomial(
-        self, num_samples: int, replacement: bool = False, *, generator: Any = None
-    ) -> Tensor:
-        return ops.multinomial(self, num_samples, replacement, generator=generator)
-
-    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
-        return ops.bernoulli(self, p, generator=generator)
-
-    # ------------------------------------------------------------------ linear algebra
-    def matmul(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def mm(self, mat2: Any) -> Tensor:
-        return ops.mm(self, mat2)
-
-    def bmm(self, mat2: Any) -> Tensor:
-        return ops.bmm(self, mat2)
-
-    def dot(self, tensor: Any) -> Tensor:
-        return ops.dot(self, tensor)
-
-    def outer(self, vec2: Any) -> Tensor:
-        return ops.outer(self, vec2)
-
-    def addmm(self, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
-        return ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+    arctanh = atanh
 
     def where(self, condition: Any, other: Any) -> Tensor:
         return ops.where(condition, self, other)

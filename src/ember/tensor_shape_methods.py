@@ -130,3 +130,37 @@ class ShapeMethods:
 
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return ops.index_put(self, indices, values, accumulate)
+
+    def scatter(
+        self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None
+    ) -> Tensor:
+        return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_reduce(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        return ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: float = 1) -> Tensor:
+        return ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        return ops.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        return ops.index_fill(self, dim, index, value)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        return ops.masked_scatter(self, mask, source)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return ops.masked_select(self, mask)
+
+    def take(self, index: Any) -> Tensor:
+        return ops.take(self, index)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        return ops.put(self, index, source, accumulate)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        return ops.rot90(self, k, dims)

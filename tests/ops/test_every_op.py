@@ -63,6 +63,7 @@ BASES = {
     "ember.ops.compare._Test": "forward of isnan/isinf/isfinite/...",
     "ember.ops.rounding._Rounding": "forward and zero rule of floor/ceil/trunc/round",
     "ember.ops.rounding._IntegerDivision": "rules of fmod/remainder",
+    "ember.ops.pointwise._Unary": "forward of the hyperbolic and inverse trigonometric ops",
     "ember.ops.rounding._RoundedDivision": "forward and zero rule of floor/trunc division",
     "ember.ops.reduce._Truth": "forward of all/any",
 }

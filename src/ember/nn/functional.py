@@ -50,6 +50,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "elu",
+    "elu_",
     "embedding",
     "gelu",
     "huber_loss",
@@ -57,6 +58,7 @@ __all__ = [
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "leaky_relu_",
     "linear",
     "log_softmax",
     "max_pool2d",
@@ -67,6 +69,7 @@ __all__ = [
     "one_hot",
     "pad",
     "relu",
+    "relu_",
     "scaled_dot_product_attention",
     "sigmoid",
     "silu",
@@ -78,23 +81,45 @@ __all__ = [
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(0, x). ``inplace`` is accepted for compatibility; the result is a new tensor."""
-    return ops.relu(input)
+    """max(0, x); with ``inplace``, written into ``input`` (as every ``inplace=`` here: the
+    version counter and the leaf check of in-place ops apply)."""
+    return input._inplace(ops.relu) if inplace else ops.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` in place."""
+    return input._inplace(ops.relu)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x for x >= 0, negative_slope * x otherwise (``inplace`` as in ``relu``)."""
+    """x for x >= 0, negative_slope * x otherwise."""
+    if inplace:
+        return input._inplace(ops.leaky_relu, negative_slope)
     return ops.leaky_relu(input, negative_slope)
 
 
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``leaky_relu`` in place."""
+    return input._inplace(ops.leaky_relu, negative_slope)
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha * (exp(x) - 1) otherwise (``inplace`` as in ``relu``)."""
-    return ops.elu(input, alpha)
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return input._inplace(ops.elu, alpha) if inplace else ops.elu(input, alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``elu`` in place."""
+    return input._inplace(ops.elu, alpha)
+
+
+def _silu(input: Tensor) -> Tensor:
+    return input * ops.sigmoid(input)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
-    return input * ops.sigmoid(input)
+    return input._inplace(_silu) if inplace else _silu(input)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
@@ -112,7 +137,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     keep = backend.rng().random(input.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * Tensor(keep * scale, dtype=input.dtype)
+    mask = Tensor(keep * scale, dtype=input.dtype)
+    return input.mul_(mask) if inplace else input * mask
 
 
 def embedding(

@@ -9,11 +9,14 @@ from . import (
     elementwise,
     extrema,
     index,
+    index_write,
     layout,
     linalg,
     loss,
+    matrix,
     nn,
     normalization,
+    pointwise,
     pooling,
     random,
     reduce,
@@ -34,11 +37,14 @@ from .counting import *
 from .elementwise import *
 from .extrema import *
 from .index import *
+from .index_write import *
 from .layout import *
 from .linalg import *
 from .loss import *
+from .matrix import *
 from .nn import *
 from .normalization import *
+from .pointwise import *
 from .pooling import *
 from .random import *
 from .reduce import *
@@ -63,14 +69,17 @@ __all__ = [
     *layout.__all__,
     *linalg.__all__,
     *loss.__all__,
+    *matrix.__all__,
     *nn.__all__,
     *normalization.__all__,
+    *pointwise.__all__,
     *pooling.__all__,
     *random.__all__,
     *reduce.__all__,
     *rounding.__all__,
     *sampling.__all__,
     *scan.__all__,
+    *index_write.__all__,
     *shape.__all__,
     *sorting.__all__,
     *stats.__all__,
