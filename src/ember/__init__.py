@@ -12,6 +12,7 @@ from . import (
     ops,
     optim,
     pretrain,
+    special,
     utils,
 )
 from .autograd.grad_mode import (

@@ -6,6 +6,7 @@ from . import (
     compare,
     conv,
     elementwise,
+    incomplete_gamma,
     index,
     linalg,
     loss,
@@ -23,6 +24,7 @@ from .activation import *
 from .compare import *
 from .conv import *
 from .elementwise import *
+from .incomplete_gamma import *
 from .index import *
 from .linalg import *
 from .loss import *
@@ -41,6 +43,7 @@ __all__ = [
     *compare.__all__,
     *conv.__all__,
     *elementwise.__all__,
+    *incomplete_gamma.__all__,
     *index.__all__,
     *linalg.__all__,
     *loss.__all__,
