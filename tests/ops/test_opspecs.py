@@ -15,6 +15,7 @@ from . import (
     specs_index,
     specs_linalg,
     specs_nn,
+    specs_recurrent,
     specs_reduce,
     specs_shape,
     specs_special,
@@ -31,6 +32,7 @@ SPECS = [
     *specs_conv.SPECS,
     *specs_special.SPECS,
     *specs_adjoint.SPECS,
+    *specs_recurrent.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
@@ -78,3 +80,22 @@ def test_float32_stays_float32(spec, case):
         for x in xs:
             if x.requires_grad and x.grad is not None:
                 assert x.grad.dtype == ember.float32
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_fast_path_and_tensor_rule_give_the_same_gradient(spec, case):
+    """A plain backward runs every op's ``backward_arrays``; ``create_graph`` runs ``backward``.
+    Both must give the same gradient (gradcheck checks the first against finite differences)."""
+    xs = spec.tensors(case, ember.float64, requires_grad=True)
+    diff = [x for x in xs if x.requires_grad]
+    out = spec.fn(*xs)
+    if not out.requires_grad:
+        return
+    v = ember.tensor(np.random.default_rng(1).normal(size=out.shape), dtype=out.dtype)
+    fast = ember.autograd.grad(out, diff, v, retain_graph=True, allow_unused=True)
+    slow = ember.autograd.grad(out, diff, v, create_graph=True, allow_unused=True)
+    for f, s in zip(fast, slow):
+        assert (f is None) == (s is None)
+        if f is not None:
+            assert not f.requires_grad
+            np.testing.assert_allclose(f.numpy(), s.detach().numpy(), rtol=1e-12, atol=1e-12)

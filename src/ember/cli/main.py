@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__, experiments
-from . import pretrain, train
+from . import pretrain, train, world
+from .errors import CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,12 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except train.CommandError as e:
+    except CommandError as e:
         print(f"ember {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return world.end(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return world.end(130)
     return 0
 
 
