@@ -38,7 +38,10 @@ for step in range(301):
         with torch.no_grad():
             prediction = torch.where(torch.sigmoid(model(X_test).squeeze(1)) > 0.5, 1.0, 0.0)
             accuracy = (prediction == y_test).float().mean()
-        print(f"step {step:3d}  loss {loss.item():.6f}  grad norm {grad_norm.item():.6f}  test accuracy {accuracy.item():.3f}")
+        print(
+            f"step {step:3d}  loss {loss.item():.6f}  grad norm {grad_norm.item():.6f}"
+            f"  test accuracy {accuracy.item():.3f}"
+        )
     optimizer.step()
 
 with torch.no_grad():
