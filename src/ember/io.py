@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -60,9 +61,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
     path = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    mode = os.stat(tmp).st_mode  # 0o666 less the umask, kept if a writer recreates the file
-    try:
+    try:  # from the file's creation on: an interrupt anywhere leaves no temporary file behind
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        mode = os.stat(tmp).st_mode  # 0o666 less the umask, kept if a writer recreates the file
         yield tmp
         os.chmod(tmp, mode)
         fd = os.open(tmp, os.O_RDWR)
@@ -76,6 +77,20 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike, names: Iterable[str]) -> list[str]:
+    """Delete the temporary files that ``atomic_write`` of ``folder/NAME`` left when its process
+    was killed (SIGKILL, power loss); returns their paths. Call it before writing there again."""
+    removed = []
+    for name in names:
+        pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
+        for entry in os.scandir(folder):
+            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(entry.path)
+    return removed
 
 
 # ---------------------------------------------------------------------------- encoding

@@ -70,6 +70,8 @@ PAIRS = [
     ("Uniform01", "Beta"),
     ("Uniform01", "Exponential"),
     ("Uniform01", "Gamma"),
+    ("Independent", "Independent"),
+    ("LogNormal", "LogNormal"),
 ]
 
 
