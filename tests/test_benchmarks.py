@@ -20,6 +20,7 @@ EXPECTED = {
     "epoch": ("epoch 6000 samples b128", True),
     "memory": ("peak memory, mlp b512 3 steps", True),
     "pretrain": ("pretrain rbm cd-1 784-1000 b128", True),
+    "sequence": ("lstm lm step (2x256, seq 35, b20, vocab 10k)", False),
 }
 
 
