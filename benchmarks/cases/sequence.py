@@ -27,7 +27,7 @@ LSTM = {"vocab": 10000, "width": 256, "layers": 2, "steps": 35, "batch": 20, "dr
 
 def gpt_model(lib: Any) -> Any:
     """The GPT as a Module class of ``lib``."""
-    nn, F = lib.nn, lib.nn.functional  # noqa: N806 - PyTorch's spelling
+    nn, F = lib.nn, lib.nn.functional
     width, heads = GPT["width"], GPT["heads"]
 
     class Block(nn.Module):
