@@ -66,6 +66,15 @@ TARGETS = [
         1.25,
         "numpy",
     ),
+    *(
+        Target(
+            f"all_reduce of {n:,} floats <= 1.05x mpi4py's Allreduce",
+            f"allreduce {n} floats",
+            1.05,
+            "numpy",
+        )
+        for n in (1_000_000, 4_000_000)  # 4 and 16 MB: from 1 MB up
+    ),
     Target("import ember < 0.3 s", "import time", 0.3),
     Target("import ember < 40 MiB RSS", "import RSS", 40.0),
 ]

@@ -7,6 +7,7 @@ from . import (
     distributed,
     distributions,
     func,
+    linalg,
     nn,
     ops,
     optim,

@@ -70,6 +70,10 @@ PAIRS = [
     ("Uniform01", "Beta"),
     ("Uniform01", "Exponential"),
     ("Uniform01", "Gamma"),
+    ("Independent", "Independent"),
+    ("LogNormal", "LogNormal"),
+    ("MultivariateNormal_covariance", "MultivariateNormal_scale_tril"),
+    ("MultivariateNormal_scale_tril", "MultivariateNormal_precision"),
 ]
 
 

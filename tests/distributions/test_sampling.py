@@ -9,7 +9,7 @@ import pytest
 import ember
 import ember.distributions as ed
 
-from .cases import BATCH, BY_NAME, CASES, build, tensor_of
+from .cases import BY_NAME, CASES, build, tensor_of
 
 IDS = [c.name for c in CASES]
 N = 4000  # samples per batch entry; moments are checked to 5 standard errors
@@ -21,14 +21,18 @@ def test_sample_shapes_and_reproducibility(case):
     for sample_shape in [(), (5,), (2, 3)]:
         ember.manual_seed(7)
         x = dist.sample(sample_shape)
-        assert x.shape == (*sample_shape, *BATCH, *case.event_shape)
+        assert x.shape == (*sample_shape, *case.shape)
         assert not x.requires_grad
         ember.manual_seed(7)
         np.testing.assert_array_equal(dist.sample(sample_shape).numpy(), x.numpy())
     assert dist.support.check(dist.sample((10,))).all()
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if "variance" in c.stats or c.name.startswith("Categorical")],
+    ids=lambda c: c.name,
+)
 def test_sample_moments(case):
     dist = build(case, ed, case.params(np.random.default_rng(0)))
     x = dist.sample((N,)).double().numpy()
@@ -93,7 +97,7 @@ def test_rsample_gradient_is_unbiased(name):
     case = BY_NAME[name]
     params = case.params(np.random.default_rng(0))
     leaves = {n: tensor_of(ed, params[n], requires_grad=True) for n in case.grad}
-    weights = tensor_of(ed, np.random.default_rng(1).uniform(0.5, 1.5, (*BATCH, *case.event_shape)))
+    weights = tensor_of(ed, np.random.default_rng(1).uniform(0.5, 1.5, case.shape))
     draws = case.build(ed, {**params, **leaves}).rsample((8000,))
     estimated = ember.autograd.grad((draws.mean(0) * weights).sum(), list(leaves.values()))
     mean = case.build(ed, {**params, **leaves}).mean

@@ -109,3 +109,21 @@ def test_constraints_check_and_repr():
     assert constraints.integer_interval(0, 3).is_discrete
     with pytest.raises(ValueError, match="dependent"):
         constraints.dependent.check(x)
+
+
+def test_multivariate_normal_arguments():
+    loc = ember.zeros(2)
+    with pytest.raises(ValueError, match="Exactly one of covariance_matrix or precision_matrix"):
+        ed.MultivariateNormal(loc)
+    with pytest.raises(ValueError, match="Exactly one of"):
+        ed.MultivariateNormal(loc, ember.eye(2), scale_tril=ember.eye(2))
+    with pytest.raises(ValueError, match="loc must be at least one-dimensional"):
+        ed.MultivariateNormal(ember.tensor(0.0), ember.eye(1))
+    with pytest.raises(ValueError, match="scale_tril matrix must be at least two-dimensional"):
+        ed.MultivariateNormal(loc, scale_tril=ember.ones(2))
+    with pytest.raises(ValueError, match="constraint PositiveDefinite"):
+        ed.MultivariateNormal(loc, ember.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="constraint LowerCholesky"):
+        ed.MultivariateNormal(loc, scale_tril=ember.tensor([[1.0, 1.0], [0.0, 1.0]]))
+    m = ed.MultivariateNormal(loc, scale_tril=ember.eye(2).expand(4, 2, 2))
+    assert m.batch_shape == (4,) and m.event_shape == (2,) and m.loc.shape == (4, 2)

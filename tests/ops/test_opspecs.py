@@ -20,6 +20,7 @@ from . import (
     specs_reduce,
     specs_shape,
     specs_special,
+    specs_triangular,
 )
 from .harness import case_id, ids
 
@@ -32,6 +33,7 @@ SPECS = [
     *specs_nn.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_triangular.SPECS,
     *specs_adjoint.SPECS,
     *specs_recurrent.SPECS,
     *specs_attention.SPECS,

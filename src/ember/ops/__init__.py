@@ -17,6 +17,7 @@ from . import (
     shape,
     special,
     transcendental,
+    triangular,
 )
 from .activation import *
 from .compare import *
@@ -33,6 +34,7 @@ from .reduce import *
 from .shape import *
 from .special import *
 from .transcendental import *
+from .triangular import *
 
 __all__ = [
     *activation.__all__,
@@ -50,4 +52,5 @@ __all__ = [
     *shape.__all__,
     *special.__all__,
     *transcendental.__all__,
+    *triangular.__all__,
 ]
