@@ -9,9 +9,11 @@ from . import (
     func,
     linalg,
     nn,
+    onnx,
     ops,
     optim,
     pretrain,
+    special,
     utils,
 )
 from .autograd.grad_mode import (
