@@ -8,6 +8,7 @@ from . import (
     counting,
     elementwise,
     extrema,
+    incomplete_gamma,
     index,
     index_write,
     layout,
@@ -36,6 +37,7 @@ from .conv import *
 from .counting import *
 from .elementwise import *
 from .extrema import *
+from .incomplete_gamma import *
 from .index import *
 from .index_write import *
 from .layout import *
@@ -65,6 +67,7 @@ __all__ = [
     *counting.__all__,
     *elementwise.__all__,
     *extrema.__all__,
+    *incomplete_gamma.__all__,
     *index.__all__,
     *layout.__all__,
     *linalg.__all__,
