@@ -161,6 +161,26 @@ class ReduceMethods:
     def count_nonzero(self, dim: Dim = None) -> Tensor:
         return ops.count_nonzero(self, dim)
 
+    def quantile(
+        self,
+        q: Any,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+    ) -> Tensor:
+        return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(
+        self,
+        q: Any,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+    ) -> Tensor:
+        return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         return ops.median(self, dim, keepdim)
 
@@ -295,3 +315,15 @@ class ReduceMethods:
 
     def dist(self, other: Any, p: float = 2) -> Tensor:
         return ops.dist(self, other, p)
+
+    def inverse(self) -> Tensor:
+        return ops.inverse(self)
+
+    def det(self) -> Tensor:
+        return ops.det(self)
+
+    def logdet(self) -> Tensor:
+        return ops.logdet(self)
+
+    def slogdet(self) -> Any:
+        return ops.slogdet(self)

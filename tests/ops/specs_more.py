@@ -61,7 +61,49 @@ def np_cdist(x, y, p):
     return (d**p).sum(-1) ** (1 / p)
 
 
+def well_conditioned(rng, shapes):
+    """Square matrices near 3 I (far from singular), other operands uniform."""
+    out = []
+    for s in shapes:
+        a = rng.uniform(-1, 1, s)
+        if len(s) >= 2 and s[-1] == s[-2]:
+            a = a + 3 * np.eye(s[-1])
+        out.append(a)
+    return out
+
+
 SPECS: list[OpSpec] = [
+    OpSpec(
+        "inverse",
+        ember.inverse,
+        np.linalg.inv,
+        [((3, 3),), ((2, 4, 4),), ((1, 1),)],
+        make=well_conditioned,
+    ),
+    OpSpec(
+        "det", ember.det, np.linalg.det, [((3, 3),), ((2, 2, 2),), ((1, 1),)], make=well_conditioned
+    ),
+    OpSpec(
+        "logdet",
+        ember.logdet,
+        lambda a: np.linalg.slogdet(a)[1],
+        [((3, 3),), ((2, 2, 2),)],
+        make=well_conditioned,
+    ),
+    OpSpec(
+        "solve",
+        ember.linalg.solve,
+        np.linalg.solve,
+        [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 4)), ((3, 3), (2, 3, 1))],
+        make=well_conditioned,
+    ),
+    OpSpec(
+        "solve_vector",
+        ember.linalg.solve,
+        lambda a, b: np.linalg.solve(a, b[:, None])[:, 0],
+        [((3, 3), (3,))],
+        make=well_conditioned,
+    ),
     OpSpec("sinh", ember.sinh, np.sinh, UNARY),
     OpSpec("cosh", ember.cosh, np.cosh, UNARY),
     OpSpec("asin", ember.asin, np.arcsin, UNARY, domain=(-0.9, 0.9)),

@@ -53,6 +53,8 @@ CASES = {
     "median_dim": lambda m, x: m.median(x, 1),
     "nanmedian_dim": lambda m, x: m.nanmedian(x, 1),
     "mode": lambda m, x: m.mode(x, 1),
+    "quantile": lambda m, x: m.quantile(x, 0.3, 1, True),
+    "nanquantile_nearest": lambda m, x: m.nanquantile(x, 0.5, 0, interpolation="nearest"),
     "cumsum": lambda m, x: m.cumsum(x, 1),
     "cumprod_axis": lambda m, x: m.cumprod(x, axis=0),
     "cummax": lambda m, x: m.cummax(x, 1),

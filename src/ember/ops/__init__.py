@@ -11,6 +11,7 @@ from . import (
     incomplete_gamma,
     index,
     index_write,
+    inversion,
     layout,
     linalg,
     loss,
@@ -40,6 +41,7 @@ from .extrema import *
 from .incomplete_gamma import *
 from .index import *
 from .index_write import *
+from .inversion import *
 from .layout import *
 from .linalg import *
 from .loss import *
@@ -83,6 +85,7 @@ __all__ = [
     *sampling.__all__,
     *scan.__all__,
     *index_write.__all__,
+    *inversion.__all__,
     *shape.__all__,
     *sorting.__all__,
     *stats.__all__,

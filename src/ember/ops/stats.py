@@ -1,4 +1,5 @@
-"""Statistics over ``dim``: var, std (and with the mean: var_mean, std_mean), nansum, nanmean."""
+"""Statistics over ``dim``: var, std (and with the mean: var_mean, std_mean), nansum, nanmean,
+quantile, nanquantile."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from .args import constant, dim_alias, keepdim_alias, write_out
 from .elementwise import where
 from .reduce import Reduction, _reduced_size, check_floating, kept, mean, reduce_dims, sum
 
-__all__ = ["nanmean", "nansum", "std", "std_mean", "var", "var_mean"]
+__all__ = [
+    "nanmean",
+    "nanquantile",
+    "nansum",
+    "quantile",
+    "std",
+    "std_mean",
+    "var",
+    "var_mean",
+]
 
 
 class Var(Reduction):
@@ -178,3 +188,85 @@ def _without_nan(input: Any) -> Any:
     if input.dtype.kind != "f":
         return input
     return where(constant(xp.isnan(input._data)), 0.0, input)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(
+    op: str, input: Any, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool
+) -> Any:
+    """The ``q``-quantiles over ``dim`` (all elements when None), between the two nearest sorted
+    values; composed of sort and gather, so differentiable in ``input``."""
+    from .index import gather
+    from .shape import movedim, wrap_dim
+    from .sorting import sort
+
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"{op}() interpolation must be one of {', '.join(_INTERPOLATIONS)}. Got {interpolation}"
+        )
+    qs = xp.asarray(getattr(q, "_data", q), dtype=xp.float64)
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor with values in [0, 1]")
+    x = input.reshape(-1) if dim is None or input.ndim == 0 else input
+    d = 0 if dim is None else wrap_dim(dim, max(input.ndim, 1), op)
+    if x.shape[d] == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    values = sort(movedim(x, d, -1), -1).values  # NaN sorts last
+    n = values.shape[-1]
+    nan = xp.isnan(values._data).sum(axis=-1, keepdims=True)
+    used = n - nan if ignore_nan else xp.full(nan.shape, n)
+    rank = qs.reshape(qs.shape + (1,) * values.ndim) * xp.maximum(used - 1, 0)
+    lo, hi = xp.floor(rank), xp.ceil(rank)
+    if interpolation == "nearest":
+        lo = hi = xp.round(rank)
+    elif interpolation in ("lower", "higher"):
+        lo = hi = lo if interpolation == "lower" else hi
+    weight = rank - lo if interpolation == "linear" else xp.full(rank.shape, 0.5)
+    stacked = values.expand(qs.shape + tuple(values.shape))
+
+    def pick(positions: Any) -> Any:
+        index = xp.broadcast_to(positions, (*stacked.shape[:-1], 1)).astype(xp.int64)
+        return gather(stacked, -1, constant(index))
+
+    low, high = pick(lo), pick(hi)
+    out = low + (high - low) * constant(weight.astype(values.dtype))
+    undefined = (used == 0) if ignore_nan else (nan > 0)
+    out = where(constant(xp.broadcast_to(undefined, out.shape)), math.nan, out).squeeze(-1)
+    if keepdim:
+        kept_dims = range(input.ndim) if dim is None else (d,)
+        for k in kept_dims:
+            out = out.unsqueeze(k + qs.ndim)
+    return out
+
+
+def quantile(
+    input: Any,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+    out: Any = None,
+) -> Any:
+    """The ``q``-quantiles (a number, or a 1-D tensor: then a leading dim) over ``dim``;
+    NaN where a slice holds NaN. ``interpolation``: linear, lower, higher, midpoint, nearest."""
+    res = _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+    return write_out("quantile", res, out)
+
+
+def nanquantile(
+    input: Any,
+    q: Any,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+    out: Any = None,
+) -> Any:
+    """As ``quantile``, ignoring NaN (NaN only where a slice is all NaN)."""
+    res = _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+    return write_out("nanquantile", res, out)
