@@ -19,6 +19,7 @@ EXPECTED = {
     "mlp": ("mlp relu b128 step", True),
     "cnn": ("cnn step b64", False),
     "epoch": ("epoch 6000 samples b128", True),
+    "loader": ("loader epoch 100 samples w2", False),
     "memory": ("peak memory, mlp b512 3 steps", True),
     "pretrain": ("pretrain rbm cd-1 784-1000 b128", True),
     "distributed": ("allreduce 1000 floats", True),
