@@ -9,6 +9,7 @@ from . import (
     func,
     linalg,
     nn,
+    onnx,
     ops,
     optim,
     pretrain,

@@ -21,6 +21,10 @@ def _ok(result):
     assert result.stdout.count(": ok") == 2, result.stdout
 
 
+def test_collectives_match_what_each_rank_computes():
+    _ok(run_worker("collectives"))
+
+
 def test_ddp_on_half_batches_equals_one_process_on_the_whole_batch():
     _ok(run_worker("ddp_equivalence"))
 

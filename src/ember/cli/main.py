@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__, experiments
 from ..datasets import IDXError
 from ..io import CheckpointError
-from . import pretrain, train, world
+from . import export, pretrain, train, world
 from .errors import CommandError
 
 
@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pretrain", help="greedy layer-wise pre-training of an MLP (no labels)")
     pretrain.add_pretrain_arguments(p)
     p.set_defaults(handler=pretrain.run_pretrain)
+    p = sub.add_parser("export", help="write a checkpoint of ember train as an ONNX model")
+    export.add_export_arguments(p)
+    p.set_defaults(handler=export.run_export)
     p = sub.add_parser(
         "run", help="run a PyTorch script with ember serving `import torch`", add_help=False
     )

@@ -383,20 +383,26 @@ def _load(path: str | Path) -> Any:
         raise CommandError(f"cannot read checkpoint {path}: {e}") from None
 
 
-def run_eval(args: argparse.Namespace) -> dict[str, Any]:
-    ckpt = _load(args.checkpoint)
+def load_trained(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
+    """The model of a checkpoint written by ``ember train`` (or ``pretrain``), and its config."""
+    ckpt = _load(path)
     if (
         not isinstance(ckpt, dict)
         or not isinstance(ckpt.get("config"), dict)
         or "model" not in ckpt
     ):
-        raise CommandError(f"{args.checkpoint} is not a checkpoint written by ember train")
+        raise CommandError(f"{path} is not a checkpoint written by ember train")
     config = ckpt["config"]
     try:
         model = build_model(config)
     except (KeyError, TypeError, ValueError) as e:
-        raise CommandError(f"{args.checkpoint} has unusable settings ({e!r})") from None
-    _load_weights(model, ckpt["model"], args.checkpoint)
+        raise CommandError(f"{path} has unusable settings ({e!r})") from None
+    _load_weights(model, ckpt["model"], path)
+    return model, config
+
+
+def run_eval(args: argparse.Namespace) -> dict[str, Any]:
+    model, config = load_trained(args.checkpoint)
     images, labels = load_data(config.get("data", "fashion-mnist"), train=False)
     loader = make_loader(images, labels, args.batch_size, False, None)
     metrics = evaluate(model, loader, nn.CrossEntropyLoss())

@@ -150,36 +150,36 @@ class Softplus(_Pointwise):
         return where(ba > ctx.threshold, t, t * ba.sigmoid())
 
 
-def sigmoid(a: Any) -> Any:
+def sigmoid(input: Any) -> Any:
     """1 / (1 + exp(-a)), without overflow for any a."""
-    return Sigmoid.apply(a)
+    return Sigmoid.apply(input)
 
 
-def tanh(a: Any) -> Any:
+def tanh(input: Any) -> Any:
     """Hyperbolic tangent."""
-    return Tanh.apply(a)
+    return Tanh.apply(input)
 
 
-def relu(a: Any) -> Any:
+def relu(input: Any) -> Any:
     """max(a, 0) (gradient 0 at 0)."""
-    return Relu.apply(a)
+    return Relu.apply(input)
 
 
-def leaky_relu(a: Any, negative_slope: float = 0.01) -> Any:
+def leaky_relu(input: Any, negative_slope: float = 0.01) -> Any:
     """a where a > 0, else negative_slope * a."""
-    return LeakyRelu.apply(a, negative_slope)
+    return LeakyRelu.apply(input, negative_slope)
 
 
-def elu(a: Any, alpha: float = 1.0) -> Any:
+def elu(input: Any, alpha: float = 1.0) -> Any:
     """a where a > 0, else alpha * (exp(a) - 1)."""
-    return Elu.apply(a, alpha)
+    return Elu.apply(input, alpha)
 
 
-def gelu(a: Any, approximate: str = "none") -> Any:
+def gelu(input: Any, approximate: str = "none") -> Any:
     """a * Phi(a) with Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
-    return Gelu.apply(a, approximate)
+    return Gelu.apply(input, approximate)
 
 
-def softplus(a: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta * a)) / beta, and a itself where beta * a > threshold."""
-    return Softplus.apply(a, beta, threshold)
+    return Softplus.apply(input, beta, threshold)
