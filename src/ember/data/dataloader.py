@@ -9,11 +9,16 @@ is None. Otherwise each sample is read with ``dataset[i]`` and ``collate_fn`` co
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import multiprocessing
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
+
+import numpy as np
 
 from .. import backend
 from ..backend import Generator
@@ -41,9 +46,9 @@ class DataLoader(Generic[T_co]):
     ``shuffle`` draws a fresh permutation each epoch from ``generator`` (default: ember's global
     generator, so ``ember.manual_seed`` makes runs repeat); ``batch_size=None`` yields single
     samples. ``num_workers=N`` loads in N processes (``multiprocessing_context``, default the
-    platform's); each worker is seeded with ``base_seed + worker_id``, where ``base_seed`` is
-    drawn from ``generator`` once per iterator (also with ``num_workers=0``, so a seeded shuffle
-    visits the same order either way), then runs ``worker_init_fn(worker_id)``.
+    platform's); each worker is seeded with ``base_seed + worker_id``, where ``base_seed`` comes
+    from ``generator``'s state once per iterator without drawing from it (so a seeded shuffle
+    visits the same order with any number of workers), then runs ``worker_init_fn(worker_id)``.
     ``prefetch_factor`` (default 2) requests per worker are in flight; batches come in sampler
     order (``in_order=False``: as they are ready); ``timeout`` bounds each wait; a worker's
     exception is raised here with its traceback; ``persistent_workers`` keeps the workers across
@@ -143,6 +148,7 @@ class DataLoader(Generic[T_co]):
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
         self._iterator: MultiProcessIterator | None = None
+        self._iterators = 0  # iterators with workers started, for their seeds
 
     @property
     def _auto_collation(self) -> bool:
@@ -163,21 +169,27 @@ class DataLoader(Generic[T_co]):
 
     def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:
-            return self._single_process(self._base_seed())
+            return self._single_process()
         if self.persistent_workers and self._iterator is not None:
             self._iterator.reset()
             return self._iterator
+        _check_worker_number(self.num_workers)
         iterator = MultiProcessIterator(self, self._base_seed())
         if self.persistent_workers:
             self._iterator = iterator
         return iterator
 
     def _base_seed(self) -> int:
-        """The seed of this iterator's workers (drawn for every iterator, as in PyTorch)."""
-        return int(backend.rng(self.generator).integers(0, 2**63 - 1))
+        """The seed of this iterator's workers: a hash of the generator's state and of how many
+        iterators this loader started. Nothing is drawn from the generator, so the shuffle and
+        every other random stream are those of ``num_workers=0``."""
+        state = backend.rng(self.generator).bit_generator.state
+        text = json.dumps([state, self._iterators], sort_keys=True, default=_plain_list)
+        self._iterators += 1
+        digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little") >> 1
 
-    def _single_process(self, base_seed: int) -> Iterator[Any]:
-        del base_seed  # drawn all the same, so that the generator advances as with workers
+    def _single_process(self) -> Iterator[Any]:
         fetch = make_fetcher(self.dataset, self._auto_collation, self.collate_fn, self.drop_last)
         for request in self._index_sampler:
             try:
@@ -189,6 +201,25 @@ class DataLoader(Generic[T_co]):
     def __del__(self) -> None:
         if getattr(self, "_iterator", None) is not None:
             self._iterator.shutdown()  # type: ignore[union-attr]
+
+
+def _check_worker_number(num_workers: int) -> None:
+    """PyTorch's warning when there are more workers than CPUs this process may use."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and num_workers > cpus:
+        warnings.warn(
+            f"This DataLoader will create {num_workers} worker processes in total. Our "
+            f"suggested max number of worker in current system is {cpus}, which is smaller "
+            "than what this DataLoader is going to create. Please be aware that excessive "
+            "worker creation might get DataLoader running slow or even freeze, lower the worker "
+            "number to avoid potential slowness/freeze if necessary.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _plain_list(value: Any) -> Any:
+    return np.asarray(value).tolist()
 
 
 def _check_worker_options(
