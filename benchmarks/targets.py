@@ -47,6 +47,18 @@ TARGETS = [
     *_mlp(512, "numpy", 1.1),
     *_mlp(32, "numpy", 1.2),
     Target("CNN step <= 1.25x PyTorch", "cnn step b64", 1.25, "torch"),
+    Target(
+        "GPT training step <= 1.5x PyTorch",
+        "gpt step (2 layers, 128 wide, block 64, b32)",
+        1.5,
+        "torch",
+    ),
+    Target(
+        "LSTM language-model step <= 1.5x PyTorch",
+        "lstm lm step (2x256, seq 35, b20, vocab 10k)",
+        1.5,
+        "torch",
+    ),
     Target("epoch <= 1.1x NumPy reference", "epoch 60000 samples b128", 1.1, "numpy"),
     Target(
         "peak memory increase <= 1.25x NumPy reference",

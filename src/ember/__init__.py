@@ -13,6 +13,7 @@ from . import (
     ops,
     optim,
     pretrain,
+    special,
     utils,
 )
 from .autograd.grad_mode import (

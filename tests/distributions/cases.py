@@ -29,6 +29,7 @@ class Case:
     grad: tuple[str, ...] = ()
     event_shape: tuple[int, ...] = ()
     batch: tuple[int, ...] = BATCH
+    cdf_grad: tuple[str, ...] | None = None  # the parameters cdf is differentiable in (all)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -165,7 +166,9 @@ CASES += [
         lambda D, p: D.Gamma(p["concentration"], p["rate"]),
         lambda rng, s: rng.gamma(1.5, size=s),
         stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
         grad=("concentration", "rate"),
+        cdf_grad=("rate",),  # igamma has no derivative in the concentration (as in PyTorch)
     ),
     Case(
         "Poisson",

@@ -127,3 +127,22 @@ def test_multivariate_normal_arguments():
         ed.MultivariateNormal(loc, scale_tril=ember.tensor([[1.0, 1.0], [0.0, 1.0]]))
     m = ed.MultivariateNormal(loc, scale_tril=ember.eye(2).expand(4, 2, 2))
     assert m.batch_shape == (4,) and m.event_shape == (2,) and m.loc.shape == (4, 2)
+
+
+def test_messages_equal_pytorch_for_scalar_parameters():
+    torch = pytest.importorskip("torch")
+    td = torch.distributions
+    cases = [
+        (lambda D: D.Normal(0.0, -1.0), None),
+        (lambda D: D.Bernoulli(1.5), None),
+        (lambda D: D.Bernoulli(0.5), lambda D, t: D.log_prob(t(0.5))),
+        (lambda D: D.Exponential(2.0), lambda D, t: D.log_prob(t(-1.0))),
+    ]
+    for make, call in cases:
+        messages = []
+        for module, tensor in ((ed, ember.tensor), (td, torch.tensor)):
+            with pytest.raises(ValueError) as err:
+                dist = make(module)
+                call(dist, tensor)
+            messages.append(str(err.value))
+        assert messages[0] == messages[1]

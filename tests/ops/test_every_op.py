@@ -56,6 +56,7 @@ BASES = {
     "ember.ops.compare._Compare": "forward of the comparisons",
     "ember.ops.compare._Extremum": "rules of maximum/minimum",
     "ember.ops.elementwise._Pointwise": "shared helpers of unary pointwise ops",
+    "ember.ops.incomplete_gamma._IncompleteGamma": "forward and rules of igamma/igammac",
     "ember.ops.loss._PointwiseLoss": "reduction of the pointwise losses",
     "ember.ops.reduce.Reduction": "dim handling of the reductions",
     "ember.ops.extrema._Selection": "forward of amax/amin",

@@ -8,6 +8,7 @@ from . import (
     counting,
     elementwise,
     extrema,
+    incomplete_gamma,
     index,
     layout,
     linalg,
@@ -33,6 +34,7 @@ from .conv import *
 from .counting import *
 from .elementwise import *
 from .extrema import *
+from .incomplete_gamma import *
 from .index import *
 from .layout import *
 from .linalg import *
@@ -59,6 +61,7 @@ __all__ = [
     *counting.__all__,
     *elementwise.__all__,
     *extrema.__all__,
+    *incomplete_gamma.__all__,
     *index.__all__,
     *layout.__all__,
     *linalg.__all__,
