@@ -12,6 +12,7 @@ with ``-x``: the first failure kills it.
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
 import os
 import shutil
@@ -31,7 +32,14 @@ AUTOGRAD_TESTS = " ".join(
     [
         *(
             f"tests/autograd/test_{name}.py"
-            for name in ("engine_paths", "engine", "function", "modes_and_hooks", "inplace")
+            for name in (
+                "engine_paths",
+                "engine_details",
+                "engine",
+                "function",
+                "modes_and_hooks",
+                "inplace",
+            )
         ),
         "tests/autograd/test_gradcheck.py",
         "--deselect tests/autograd/test_engine.py::test_long_chain_has_no_recursion_limit",
@@ -108,6 +116,42 @@ def _config(module: str, command: str, timeout: float) -> str:
     )
 
 
+def _annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions of every type annotation: never evaluated here (``from __future__
+    import annotations``), so a mutant inside one is equivalent."""
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.returns
+        elif isinstance(node, (ast.arg, ast.AnnAssign)):
+            a = node.annotation
+        else:
+            continue
+        if a is not None:
+            spans.append(((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)))
+    return spans
+
+
+def skip_annotations(session: str, tree: Path) -> None:
+    """Mark the mutants inside type annotations as skipped (equivalent mutants)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans: dict[str, list] = {}
+    with use_db(session, WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            for m in item.mutations:
+                path = str(m.module_path)
+                if path not in spans:
+                    spans[path] = _annotation_spans(tree / path)
+                if any(lo <= tuple(m.start_pos) < hi for lo, hi in spans[path]):
+                    result = WorkResult(
+                        output="inside a type annotation", worker_outcome=WorkerOutcome.SKIPPED
+                    )
+                    db.set_result(item.job_id, result)
+                    break
+
+
 def run_target(name: str, module: str, command: str, timeout: float) -> str:
     """Mutate ``module`` in a fresh copy of the tree; return the session file."""
     tree = BUILD / name
@@ -122,12 +166,14 @@ def run_target(name: str, module: str, command: str, timeout: float) -> str:
     session = str(BUILD / f"{name}.sqlite")
     if os.path.exists(session):
         os.remove(session)
-    for step in (
-        [BIN / "cosmic-ray", "init", "cosmic-ray.toml", session],
-        [BIN / "cr-filter-operators", session, "cosmic-ray.toml"],
-        [BIN / "cosmic-ray", "exec", "cosmic-ray.toml", session],
-    ):
-        subprocess.run([str(s) for s in step], cwd=tree, env=env, check=True)
+
+    def cosmic(*args: object) -> None:
+        subprocess.run([str(a) for a in args], cwd=tree, env=env, check=True)
+
+    cosmic(BIN / "cosmic-ray", "init", "cosmic-ray.toml", session)
+    cosmic(BIN / "cr-filter-operators", session, "cosmic-ray.toml")
+    skip_annotations(session, tree)
+    cosmic(BIN / "cosmic-ray", "exec", "cosmic-ray.toml", session)
     return session
 
 
@@ -175,7 +221,7 @@ def main() -> None:
         rate = 100 * len(survivors) / tested if tested else 0.0
         print(f"\n== {name}: {tested} mutants, {len(survivors)} survived ({rate:.1f}%) {counts}")
         for path, row, operator, diff in survivors:
-            print(f"-- {path}:{row + 1} {operator}\n{diff}")
+            print(f"-- {path}:{row} {operator}\n{diff}")
         failed |= bool(survivors)
     sys.exit(1 if failed else 0)
 
