@@ -9,7 +9,6 @@ import json
 import sys
 
 import pytest
-
 from benchmarks import run
 from benchmarks.cases import cnn, common, epoch, memory, mlp, pretrain
 

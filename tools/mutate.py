@@ -199,7 +199,7 @@ def summary(session: str) -> tuple[dict[str, int], list[tuple]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", nargs="*", help="ops files to mutate (default: weekly sample)")
-    parser.add_argument("--sample", type=int, default=2, help="ops files in the weekly sample")
+    parser.add_argument("--sample", type=int, default=1, help="ops files in the weekly sample")
     parser.add_argument("--only", nargs="*", help="target names to run (engine, function, ops-*)")
     parser.add_argument("--jobs", type=int, default=2, help="targets mutated side by side")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")

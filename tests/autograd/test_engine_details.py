@@ -238,3 +238,28 @@ def test_tangents_flow_through_chained_ops_and_need_no_grad():
     expected = np.exp(x.numpy() * y.numpy()) * y.numpy() * [1.0, 0.0]
     np.testing.assert_allclose(tangent.numpy(), expected.sum())
     assert not tangent.requires_grad
+
+
+def test_grad_of_several_scalar_outputs_without_grad_outputs_adds_them():
+    x = f64([1.0, 2.0])
+    (gx,) = ember.autograd.grad([(x * 2).sum(), (x**2).sum()], x)
+    np.testing.assert_allclose(gx.numpy(), 2 + 2 * x.detach().numpy())
+
+
+def test_post_accumulate_hooks_see_the_accumulated_grad():
+    x = f64([1.0, 2.0])
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.numpy().copy()))
+    (x * 3).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], [3.0, 3.0])
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_retained_grad_is_differentiable_only_under_create_graph(create_graph):
+    x = f64([1.0, 2.0])
+    y = x**2
+    y.retain_grad()
+    (y * x).sum().backward(create_graph=create_graph)
+    np.testing.assert_allclose(y.grad.detach().numpy(), [1.0, 2.0])
+    assert y.grad.requires_grad == create_graph
