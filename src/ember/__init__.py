@@ -7,10 +7,13 @@ from . import (
     distributed,
     distributions,
     func,
+    linalg,
     nn,
+    onnx,
     ops,
     optim,
     pretrain,
+    special,
     utils,
 )
 from .autograd.grad_mode import (

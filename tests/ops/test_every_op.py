@@ -28,22 +28,43 @@ NOT_DIFFERENTIABLE = {
     "ember.ops.compare.LogicalAnd": "bool output",
     "ember.ops.compare.LogicalOr": "bool output",
     "ember.ops.compare.LogicalNot": "bool output",
-    "ember.ops.reduce.Argmax": "int64 indices",
-    "ember.ops.reduce.Argmin": "int64 indices",
+    "ember.ops.compare.LogicalXor": "bool output",
+    "ember.ops.compare.IsClose": "bool output",
+    "ember.ops.compare.Isnan": "bool output",
+    "ember.ops.compare.Isinf": "bool output",
+    "ember.ops.compare.Isfinite": "bool output",
+    "ember.ops.compare.Isposinf": "bool output",
+    "ember.ops.compare.Isneginf": "bool output",
+    "ember.ops.extrema.Argmax": "int64 indices",
+    "ember.ops.extrema.Argmin": "int64 indices",
+    "ember.ops.sorting.SortIndices": "int64 indices",
+    "ember.ops.sorting.ModeIndices": "int64 indices",
+    "ember.ops.scan.CumExtremeIndices": "int64 indices",
+    "ember.ops.args.Constant": "wraps a raw array (indices, counts, samples); never given a tensor",
     "ember.ops.reduce.All": "bool output",
     "ember.ops.reduce.Any_": "bool output",
     "ember.ops.index.OneHot": "int64 output",
     "ember.ops.pooling.MaxPool2dIndices": "int64 indices",
+    "ember.ops.random.StandardGamma": (
+        "a random draw: finite differences of the sampler are not its implicit "
+        "reparameterisation gradient, which tests/ops/test_random.py checks against the CDF "
+        "identity and torch"
+    ),
 }
 # Bases that only share a forward or helpers with their subclasses; never applied themselves.
 BASES = {
     "ember.ops.compare._Compare": "forward of the comparisons",
     "ember.ops.compare._Extremum": "rules of maximum/minimum",
     "ember.ops.elementwise._Pointwise": "shared helpers of unary pointwise ops",
+    "ember.ops.incomplete_gamma._IncompleteGamma": "forward and rules of igamma/igammac",
     "ember.ops.loss._PointwiseLoss": "reduction of the pointwise losses",
     "ember.ops.reduce.Reduction": "dim handling of the reductions",
-    "ember.ops.reduce._Selection": "forward of amax/amin",
-    "ember.ops.reduce._IndexOf": "forward of argmax/argmin",
+    "ember.ops.extrema._Selection": "forward of amax/amin",
+    "ember.ops.extrema._IndexOf": "forward of argmax/argmin",
+    "ember.ops.compare._Test": "forward of isnan/isinf/isfinite/...",
+    "ember.ops.rounding._Rounding": "forward and zero rule of floor/ceil/trunc/round",
+    "ember.ops.rounding._IntegerDivision": "rules of fmod/remainder",
+    "ember.ops.rounding._RoundedDivision": "forward and zero rule of floor/trunc division",
     "ember.ops.reduce._Truth": "forward of all/any",
 }
 

@@ -10,6 +10,7 @@ from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
     specs_adjoint,
+    specs_attention,
     specs_conv,
     specs_elementwise,
     specs_index,
@@ -17,8 +18,10 @@ from . import (
     specs_nn,
     specs_recurrent,
     specs_reduce,
+    specs_scan,
     specs_shape,
     specs_special,
+    specs_triangular,
 )
 from .harness import case_id, ids
 
@@ -29,10 +32,13 @@ SPECS = [
     *specs_shape.SPECS,
     *specs_index.SPECS,
     *specs_nn.SPECS,
+    *specs_scan.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_triangular.SPECS,
     *specs_adjoint.SPECS,
     *specs_recurrent.SPECS,
+    *specs_attention.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]

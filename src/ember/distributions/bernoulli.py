@@ -13,13 +13,8 @@ from ..creation import arange
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import (
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_or_logits,
-    probs_to_logits,
-)
+from .probs_logits import ProbsLogits
+from .utils import broadcast_all, probs_or_logits
 
 __all__ = ["Bernoulli", "Binomial"]
 
@@ -28,7 +23,7 @@ def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return ops.binary_cross_entropy_with_logits(logits, target, reduction="none")
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ProbsLogits):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -53,21 +48,7 @@ class Bernoulli(Distribution):
         super().__init__(shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
-        new = self._expanded(Bernoulli, batch_shape, _instance, ("probs", "logits"))
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
+        return self._expand_params(Bernoulli, batch_shape, _instance, ("probs", "logits"))
 
     @property
     def mean(self) -> Tensor:
@@ -83,11 +64,8 @@ class Bernoulli(Distribution):
         return self.probs * (1 - self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
         with no_grad():
-            p = self.probs.expand(shape)._data
-        u = backend.rng().random(shape)
-        return Tensor._make((u < p).astype(p.dtype), None, False)
+            return ops.bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
@@ -104,7 +82,7 @@ class Bernoulli(Distribution):
         return values.expand((-1, *self._batch_shape)) if expand else values
 
 
-class Binomial(Distribution):
+class Binomial(ProbsLogits):
     """The number of successes in ``total_count`` independent Bernoulli trials."""
 
     arg_constraints = {
@@ -134,25 +112,11 @@ class Binomial(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         names = ("total_count", "probs", "logits")
-        new = self._expanded(Binomial, batch_shape, _instance, names)
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
-        return new
+        return self._expand_params(Binomial, batch_shape, _instance, names)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

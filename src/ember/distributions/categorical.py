@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -12,22 +13,13 @@ from ..creation import arange, eye, full
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
+from .probs_logits import ProbsLogits
+from .utils import probs_or_logits
 
 __all__ = ["Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-def _draw(probs: np.ndarray, sample_shape: tuple[int, ...]) -> np.ndarray:
-    """Class indices drawn by inverting the cumulative probabilities of the last dim (rows need
-    not be normalised); shape ``sample_shape + probs.shape[:-1]``."""
-    cdf = np.cumsum(probs, axis=-1)
-    cdf = cdf / cdf[..., -1:]
-    u = backend.rng().random(sample_shape + probs.shape[:-1] + (1,))
-    index = (u >= cdf).sum(-1)
-    return np.minimum(index, probs.shape[-1] - 1)
-
-
-class Categorical(Distribution):
+class Categorical(ProbsLogits):
     """One of ``K`` classes with probabilities ``probs`` (normalised over the last dim) or
     ``softmax(logits)``. Samples are int64 class indices of shape
     ``sample_shape + batch_shape``."""
@@ -37,6 +29,7 @@ class Categorical(Distribution):
         "logits": constraints.independent(constraints.real, 1),
     }
     has_enumerate_support = True
+    _binary = False
 
     def __init__(
         self,
@@ -59,26 +52,13 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
-        new = self._expanded(Categorical, batch_shape, _instance, ("probs", "logits"))
+        new = self._expand_params(Categorical, batch_shape, _instance, ("probs", "logits"))
         new._num_events = self._num_events
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:
@@ -93,11 +73,11 @@ class Categorical(Distribution):
         return full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        with no_grad():
-            probs = self.probs._data
         shape = self._extended_shape(sample_shape)
-        index = _draw(probs, shape[: len(shape) - len(self._batch_shape)])
-        return Tensor._make(index.astype(np.int64).reshape(shape), None, False)
+        count = math.prod(shape[: len(shape) - len(self._batch_shape)])
+        with no_grad():
+            rows = self.probs.reshape(-1, self._num_events)
+            return ops.multinomial(rows, count, True).mT.reshape(shape)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
