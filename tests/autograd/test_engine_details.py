@@ -263,3 +263,12 @@ def test_a_retained_grad_is_differentiable_only_under_create_graph(create_graph)
     (y * x).sum().backward(create_graph=create_graph)
     np.testing.assert_allclose(y.grad.detach().numpy(), [1.0, 2.0])
     assert y.grad.requires_grad == create_graph
+
+
+def test_grad_runs_only_the_branches_that_lead_to_its_inputs():
+    """A branch whose graph was already freed is never entered when it leads to no input."""
+    x, w = f64([1.0, 2.0]), f64([0.5, 0.5])
+    u = w.exp()
+    u.sum().backward()  # frees u's saved output
+    (gx,) = ember.autograd.grad((x * 2 + u).sum(), x)
+    np.testing.assert_allclose(gx.numpy(), [2.0, 2.0])
