@@ -120,6 +120,9 @@ def test_one_tensor_bound_takes_the_gradient_only_beyond_it_ties_going_to_the_in
     assert gx.tolist() == [0.0, 1.0, 1.0] and glo.tolist() == [1.0, 0.0, 0.0]
     _, (gx, ghi) = grad_of(lambda a, c: ember.clamp(a, max=c), x, bound)
     assert gx.tolist() == [1.0, 1.0, 0.0] and ghi.tolist() == [0.0, 0.0, 1.0]
+    _, (gx, glo, ghi) = grad_of(lambda a, b, c: ember.clamp(a, b, c), x, [0.0] * 3, [2.0] * 3)
+    assert gx.tolist() == [0.0, 1.0, 1.0]  # both ties go to the input
+    assert glo.tolist() == [1.0, 0.0, 0.0] and ghi.tolist() == [0.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
