@@ -2,22 +2,34 @@
 
 from . import autograd, data, datasets, func, nn, ops, optim, pretrain, utils
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import (
-    Generator,
-    bool_,
+from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
+from .creation import *
+from .dtypes import (
+    bfloat16,
+    complex64,
+    complex128,
+    dtype,
+    finfo,
+    float16,
     float32,
     float64,
-    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
     int32,
     int64,
-    manual_seed,
-    set_default_dtype,
+    uint8,
 )
-from .creation import *
+from .dtypes import bool_ as bool
 from .io import load, save
 from .ops import *
+from .devices import device
+from .size import Size, channels_last, contiguous_format, memory_format, preserve_format
 from .tensor import Tensor
+from .tensor_functions import *
 
-bool = bool_
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+cfloat, cdouble = complex64, complex128
 
 __version__ = "0.1.0"

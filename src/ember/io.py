@@ -218,7 +218,13 @@ def _check_location(map_location: Any) -> None:
         return
     locations = map_location.values() if isinstance(map_location, dict) else [map_location]
     for location in locations:
-        backend.check_device(location)
+        try:
+            backend.check_device(location)
+        except AssertionError:
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but ember.cuda.is_available() "
+                "is False. ember runs on the CPU: use map_location='cpu' (or leave it out)."
+            ) from None
 
 
 def load(

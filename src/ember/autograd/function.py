@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import is_floating
 from .grad_mode import state
 
 _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction one-way)
@@ -267,7 +268,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
         fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)  # type: ignore[assignment]
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    recorded = ctx._recorded = record and out.dtype.kind == "f"
+    recorded = ctx._recorded = record and is_floating(out.dtype)
     result = T._make(out, ctx if recorded else None, recorded)
     if ctx._saved:
         _resolve_saved(ctx, args, fwd_args, out_obj, out)
@@ -279,7 +280,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
         for observer in observers:
             observer(cls, args, result)
     if state.forward_ad:
-        result._tangent = _forward_tangent(cls, ctx, args) if out.dtype.kind == "f" else None
+        result._tangent = _forward_tangent(cls, ctx, args) if is_floating(out.dtype) else None
         ctx._out_tangent = result._tangent
     return result
 
@@ -315,7 +316,7 @@ def _forward_tangent(cls: type, ctx: Node, args: tuple) -> Any:
         return None
     tangents = [
         (t if t is not None else T._make(np.zeros_like(a._data), None, False))
-        if isinstance(a, T) and a._data.dtype.kind == "f"
+        if isinstance(a, T) and is_floating(a._data.dtype)
         else None
         for a, t in zip(args, tangents)
     ]

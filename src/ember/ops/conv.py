@@ -15,7 +15,7 @@ from typing import Any
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import is_floating, xp
 
 __all__ = ["conv2d", "conv_transpose2d"]
 
@@ -269,7 +269,7 @@ def _unbatched(out: Any, unbatched: bool) -> Any:
 
 def _check_floating(op: str, *tensors: Any) -> None:
     dtypes = {t.dtype for t in tensors if t is not None}
-    if len(dtypes) != 1 or next(iter(dtypes)).kind != "f":
+    if len(dtypes) != 1 or not is_floating(next(iter(dtypes))):
         names = ", ".join(str(t.dtype) for t in tensors if t is not None)
         raise TypeError(f"{op}: expected floating tensors of one dtype, got {names}")
 

@@ -26,7 +26,7 @@ def _shape(a: Any) -> tuple[int, ...]:
 
 def _check_dtypes(op: str, *operands: Any) -> None:
     """Products need one dtype (as in PyTorch); bool has no product."""
-    dtypes = {a.dtype if hasattr(a, "dtype") else xp.asarray(a).dtype for a in operands}
+    dtypes = {xp.asarray(getattr(a, "_data", a)).dtype for a in operands}
     if len(dtypes) > 1:
         names = " and ".join(sorted(str(d) for d in dtypes))
         raise TypeError(f"{op}: operands must have the same dtype, got {names}")
@@ -78,7 +78,7 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.matmul(a, b)
+        return xp.matmul(a, b).astype(a.dtype, copy=False)  # ml_dtypes' bfloat16 gives float32
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -117,7 +117,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = xp.matmul(x, w.T)
+        out = xp.matmul(x, w.T).astype(x.dtype, copy=False)  # bfloat16 stays bfloat16
         if b is not None:
             out += b
         return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..autograd.grad_mode import state
-from ..backend import xp
+from ..backend import is_floating, xp
 
 __all__ = ["batch_norm", "layer_norm"]
 
@@ -180,7 +180,7 @@ def batch_norm(
     op = "batch_norm"
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input of shape (N, C, ...), got {tuple(input.shape)}")
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise TypeError(f"{op}: expected a floating input, got dtype {input.dtype}")
     channels = (input.shape[1],)
     for name, p in (("weight", weight), ("bias", bias)):
@@ -223,7 +223,7 @@ def layer_norm(
             f"{op}: normalized_shape {shape} does not match the trailing dims of input of shape "
             f"{tuple(input.shape)}"
         )
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise TypeError(f"{op}: expected a floating input, got dtype {input.dtype}")
     for name, p in (("weight", weight), ("bias", bias)):
         _check_param(op, name, p, shape, input)
