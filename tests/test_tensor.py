@@ -90,7 +90,7 @@ def test_repr_looks_like_pytorch():
     assert repr(ember.tensor([1.0], dtype=ember.float64)) == "tensor([1.], dtype=ember.float64)"
     assert repr(ember.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     y = ember.tensor([1.0], requires_grad=True) * 2
-    assert repr(y) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(y) == "tensor([2.], grad_fn=<MulBackward0>)"
 
 
 def test_device_other_than_cpu_is_refused():

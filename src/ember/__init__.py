@@ -4,6 +4,7 @@ from . import autograd, data, datasets, func, nn, ops, optim, pretrain, utils
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
 from .creation import *
+from .devices import device
 from .dtypes import (
     bfloat16,
     complex64,
@@ -23,7 +24,7 @@ from .dtypes import (
 from .dtypes import bool_ as bool
 from .io import load, save
 from .ops import *
-from .devices import device
+from .printing import get_printoptions, set_printoptions
 from .size import Size, channels_last, contiguous_format, memory_format, preserve_format
 from .tensor import Tensor
 from .tensor_functions import *

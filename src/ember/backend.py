@@ -87,7 +87,8 @@ def array_from(data: Any, dtype: Any = None) -> np.ndarray:
     default dtype unless ``dtype`` says otherwise, Python ints int64, bools bool, and arrays of
     the other supported dtypes keep theirs."""
     if dtype is not None:
-        return np.array(data, dtype=as_dtype(dtype))
+        with np.errstate(over="ignore"):  # out-of-range values become inf, as in PyTorch
+            return np.array(data, dtype=as_dtype(dtype))
     a = np.array(data)
     d = a.dtype
     if d == float64:

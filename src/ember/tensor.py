@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, dtypes, ops
+from . import backend, dtypes, ops, printing
 from .autograd import engine, function
 from .autograd.grad_mode import state
 from .size import Size
@@ -241,7 +241,7 @@ class Tensor(ConversionMethods, OpMethods):
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return _format(self)
+        return printing.tensor_repr(self._data, self.grad_fn, self._requires_grad)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -413,36 +413,6 @@ def _alias(t: Tensor) -> Tensor:
     if t._tangent is not None:
         a._tangent = t._tangent
     return a
-
-
-def _float_formatter(data: np.ndarray) -> dict:
-    """PyTorch's look: ``1.`` for whole numbers, four decimals otherwise, scientific when needed;
-    ``inf``, ``-inf`` and ``nan`` as words."""
-    finite = np.abs(data[np.isfinite(data)])
-    nonzero = finite[finite != 0]
-    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4):
-        style = "{:.4e}"
-    elif bool(np.all(finite == np.round(finite))):
-        style = "{:.0f}."
-    else:
-        style = "{:.4f}"
-    return {"float_kind": lambda x: style.format(x) if np.isfinite(x) else str(x)}
-
-
-def _format(t: Tensor) -> str:
-    data = t._data
-    formatter = _float_formatter(data) if dtypes.is_floating(data.dtype) else None
-    body = np.array2string(
-        data, separator=", ", prefix="tensor(", formatter=formatter, threshold=1000
-    )
-    extras = []
-    if data.dtype not in (backend.default_float(), backend.int64, backend.bool_):
-        extras.append(f"dtype={dtypes.from_numpy(data.dtype)}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
 function.register_tensor_type(Tensor)

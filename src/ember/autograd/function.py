@@ -141,7 +141,16 @@ class Node:
         )
 
     def name(self) -> str:
-        return self.fn.__name__ + "Backward"
+        """PyTorch's name for the node: ``MulBackward0`` for a built-in op, ``MyFnBackward`` for a
+        user Function ``MyFn``."""
+        return self.fn.__name__ + ("Backward0" if self.fn._raw else "Backward")
+
+    @property
+    def next_functions(self) -> tuple:
+        """One ``(node, 0)`` per tensor input, as in PyTorch: the input's node, an
+        ``AccumulateGrad`` for a leaf that requires grad, or None."""
+        edges = zip(self.next, self.shapes)
+        return tuple((_edge_node(edge), 0) for edge, shape in edges if shape is not None)
 
     def register_hook(self, hook: Any) -> None:
         if self._hooks is None:
@@ -165,6 +174,29 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The graph node of a leaf tensor (``.variable``): where its gradient is accumulated."""
+
+    __slots__ = ("__weakref__", "variable")
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+
+def _edge_node(edge: Any) -> Any:
+    """The node an edge of ``Node.next`` leads to; a leaf keeps one AccumulateGrad for its life."""
+    if edge is None or isinstance(edge, Node):
+        return edge
+    node = edge.__dict__.get("_accumulate_grad")
+    if node is None:
+        node = edge.__dict__["_accumulate_grad"] = AccumulateGrad(edge)
+    return node
 
 
 class Function:
