@@ -1,19 +1,30 @@
-"""Seed every test and fail any test that leaves global engine state changed."""
+"""Seed every test and fail any test that leaks engine state (this thread's grad, inference and
+forward-AD modes, the process-wide anomaly mode, the default dtype)."""
 
 import numpy as np
 import pytest
 
 import ember
-from ember.autograd.grad_mode import state
+from ember.autograd.grad_mode import process, state
+
+
+def _engine_state() -> tuple:
+    return (
+        state.grad_enabled,
+        state.inference,
+        state.forward_ad,
+        process.anomaly,
+        ember.get_default_dtype(),
+    )
 
 
 @pytest.fixture(autouse=True)
 def _seed_and_guard_state():
     ember.manual_seed(0)
     np.random.seed(0)
-    before = (state.grad_enabled, state.forward_ad, state.anomaly, ember.get_default_dtype())
+    before = _engine_state()
     yield
-    after = (state.grad_enabled, state.forward_ad, state.anomaly, ember.get_default_dtype())
-    state.grad_enabled, state.forward_ad, state.anomaly = before[:3]
-    ember.set_default_dtype(before[3])
-    assert after == before, f"test leaked global state: {before} -> {after}"
+    after = _engine_state()
+    state.grad_enabled, state.inference, state.forward_ad, process.anomaly = before[:4]
+    ember.set_default_dtype(before[4])
+    assert after == before, f"test leaked engine state: {before} -> {after}"

@@ -1,7 +1,26 @@
 """ember: a deep-learning library on NumPy with PyTorch's names and semantics."""
 
-from . import autograd, data, datasets, func, nn, ops, optim, pretrain, utils
-from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import (
+    autograd,
+    data,
+    datasets,
+    distributed,
+    distributions,
+    func,
+    nn,
+    ops,
+    optim,
+    pretrain,
+    utils,
+)
+from .autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
 from .creation import *
 from .devices import device

@@ -42,7 +42,9 @@ class Tensor(ConversionMethods, OpMethods):
     grad: Tensor | None = None
     _base: Tensor | None = None  # the tensor this one is a view of
     _hooks: list | None = None
+    _post_accumulate_hooks: list | None = None
     _tangent: Tensor | None = None  # forward-mode tangent
+    _inference = False  # made under inference_mode
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -51,6 +53,8 @@ class Tensor(ConversionMethods, OpMethods):
         self.grad_fn = None
         self._requires_grad = False
         self._vc = [0]  # version counter, shared with views
+        if state.inference:
+            self._inference = True
         if requires_grad:
             self.requires_grad_(True)
 
@@ -144,6 +148,17 @@ class Tensor(ConversionMethods, OpMethods):
     def is_complex(self) -> bool:
         return False  # ember has no complex tensors
 
+    def is_inference(self) -> bool:
+        """Whether this tensor was made under ``inference_mode``."""
+        return self._inference
+
+    def _check_inference(self, what: str) -> None:
+        if self._inference and not state.inference:
+            raise RuntimeError(
+                f"{what} on an inference tensor (made under ember.inference_mode()) is not "
+                "allowed outside inference_mode; .clone() it first to get a normal tensor"
+            )
+
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set whether gradients are recorded for this leaf tensor (in place)."""
@@ -154,6 +169,8 @@ class Tensor(ConversionMethods, OpMethods):
                 "requires_grad_(False) on a non-leaf tensor: use .detach() to get a tensor "
                 "outside the graph"
             )
+        if requires_grad:
+            self._check_inference("requires_grad_(True)")
         if requires_grad and not dtypes.is_floating(self._data.dtype):
             raise RuntimeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}; "
@@ -196,6 +213,8 @@ class Tensor(ConversionMethods, OpMethods):
         """A tensor sharing this data, outside the graph."""
         t = Tensor._make(self._data, None, False)
         t._vc = self._vc
+        if self._inference:
+            t._inference = True
         return t
 
     def detach_(self) -> Tensor:
@@ -227,6 +246,22 @@ class Tensor(ConversionMethods, OpMethods):
             self._hooks = []
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` on this leaf after backward has accumulated into its ``.grad``."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                "doesn't require grad"
+            )
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -325,6 +360,8 @@ class Tensor(ConversionMethods, OpMethods):
     # ------------------------------------------------------------------ in-place
     def _inplace(self, op: Callable[..., Tensor], *args: Any) -> Tensor:
         """Run ``op(self, *args)`` and write the result into self, rebasing self's history on it."""
+        if self._inference:
+            self._check_inference(f"{op.__name__} in place")
         grad_on = state.grad_enabled
         if grad_on and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(

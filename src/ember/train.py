@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from . import distributed
 from .autograd.grad_mode import no_grad
+from .nn.parallel import DistributedDataParallel
 from .tensor import Tensor
 
 __all__ = ["Callback", "History", "confusion_matrix", "evaluate", "fit"]
@@ -71,13 +73,16 @@ def evaluate(
             for inputs, target in _batches(loader):
                 output = model(inputs)
                 n = len(target)
-                if loss_fn is not None:
+                if loss_fn is not None and n:
                     loss_sum += float(loss_fn(output, target).item()) * n
                 correct += _accuracy_counts(output, target)
                 total += n
     finally:
         if was_training and hasattr(model, "train"):
             model.train()
+    group = _group_of(model)
+    if group is not None:
+        total, correct, loss_sum = _sum_over_ranks(group, total, correct, loss_sum)
     if total == 0:
         raise ValueError("evaluate: the loader yielded no samples")
     result = {"accuracy": correct / total}
@@ -143,14 +148,19 @@ def _train_epoch(
         leave=False,
         unit="batch",
     )
+    group = _group_of(model)
     for inputs, target in _batches(bar):
         optimizer.zero_grad()
         output = model(inputs)
         loss = loss_fn(output, target)
-        loss.backward()
-        optimizer.step()
         n = len(target)
-        loss_sum += float(loss.item()) * n
+        if group is None:
+            loss.backward()
+        else:
+            _backward_share(loss, output, n, group)
+        optimizer.step()
+        if n:
+            loss_sum += float(loss.item()) * n
         correct += _accuracy_counts(output, target)
         total += n
         elapsed = time.perf_counter() - start
@@ -160,6 +170,8 @@ def _train_epoch(
             samples_s=f"{total / max(elapsed, 1e-9):.0f}",
         )
     bar.close()
+    if group is not None:
+        total, correct, loss_sum = _sum_over_ranks(group, total, correct, loss_sum)
     if total == 0:
         raise ValueError("fit: the training loader yielded no samples")
     seconds = time.perf_counter() - start
@@ -169,6 +181,38 @@ def _train_epoch(
         "seconds": seconds,
         "samples_per_s": total / seconds,
     }
+
+
+def _group_of(model: Any) -> Any:
+    """The process group of a ``DistributedDataParallel`` model of several ranks, else None."""
+    if isinstance(model, DistributedDataParallel) and model.process_group.size() > 1:
+        return model.process_group
+    return None
+
+
+def _backward_share(loss: Tensor, output: Tensor, n: int, group: Any) -> None:
+    """Backward of this rank's share of a global batch split over the ranks.
+
+    The ranks' gradients are averaged, so a rank with ``n`` of the batch's ``n_global`` samples
+    scales its mean loss by ``n * size / n_global``: the average is then the gradient of the
+    mean loss over the whole batch, also when the shares are uneven. A rank without samples
+    contributes zeros.
+    """
+    counts = np.array([n], dtype=np.int64)
+    distributed.all_reduce(Tensor._make(counts, None, False), group=group)
+    n_global, size = int(counts[0]), group.size()
+    if n == 0:
+        (output.sum() * 0.0).backward()
+    elif n * size == n_global:
+        loss.backward()
+    else:
+        (loss * (n * size / n_global)).backward()
+
+
+def _sum_over_ranks(group: Any, *values: float) -> list[float]:
+    sums = np.array(values, dtype=np.float64)
+    distributed.all_reduce(Tensor._make(sums, None, False), group=group)
+    return [int(v) if isinstance(x, int) else float(v) for x, v in zip(values, sums)]
 
 
 def _length(loader: Any) -> int | None:

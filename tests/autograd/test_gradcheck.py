@@ -34,3 +34,21 @@ def test_gradcheck_insists_on_float64():
     a = ember.tensor([1.0], requires_grad=True)
     with pytest.raises(TypeError, match="float64"):
         gradcheck(lambda t: t * 2, (a,))
+
+
+def test_gradcheck_checks_forward_mode_only_when_asked():
+    class NoJvp(ember.autograd.Function):  # PyTorch's default: check_forward_ad=False
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * g * a
+
+    a = ember.tensor([1.0, 3.0], dtype=ember.float64, requires_grad=True)
+    assert gradcheck(NoJvp.apply, (a,))
+    with pytest.raises(NotImplementedError, match="NoJvp has no forward-mode"):
+        gradcheck(NoJvp.apply, (a,), check_forward_ad=True)

@@ -98,3 +98,47 @@ def test_without_anomaly_nan_passes_silently():
     with np.errstate(all="ignore"):
         (x.log() * 0).sum().backward()
     assert np.isnan(x.grad.item())
+
+
+def test_inference_mode_records_nothing_and_marks_its_tensors():
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    with ember.inference_mode():
+        assert ember.is_inference_mode_enabled() and not ember.is_grad_enabled()
+        with ember.enable_grad():  # nothing records inside inference mode
+            y = w * 2
+        z = ember.tensor([3.0, 4.0])
+        assert (z + 1).is_inference()
+    assert ember.is_grad_enabled() and not ember.is_inference_mode_enabled()
+    assert y.grad_fn is None and not y.requires_grad
+    assert y.is_inference() and z.is_inference() and z.detach().is_inference()
+    assert not w.is_inference() and not (y * 1).is_inference()
+
+
+def test_inference_tensors_cannot_join_a_graph_outside_inference_mode():
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    with ember.inference_mode():
+        x = ember.tensor([3.0, 4.0])
+    with pytest.raises(RuntimeError, match="cannot be saved for backward"):
+        w * x  # mul saves x for its gradient
+    (w + x).sum().backward()  # add saves nothing: allowed, as in PyTorch
+    assert w.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="inference tensor"):
+        x.requires_grad_()
+    with pytest.raises(RuntimeError, match="inference tensor"):
+        x.add_(1)
+    (w * x.clone()).sum().backward()
+    with ember.inference_mode():
+        x.add_(1)  # in place inside the mode is fine
+    assert x.tolist() == [4.0, 5.0]
+
+
+def test_inference_mode_false_and_as_decorator():
+    @ember.inference_mode()
+    def f():
+        with ember.inference_mode(False):
+            inner = ember.is_grad_enabled(), ember.is_inference_mode_enabled()
+        return inner, ember.is_inference_mode_enabled()
+
+    with ember.no_grad():
+        assert f() == ((True, False), True)
+        assert not ember.is_grad_enabled()

@@ -150,4 +150,4 @@ def test_weight_is_a_buffer_of_the_loss():
 )
 def test_gradcheck_through_losses(loss, target):
     x = t64(X[:2, :3] * 1.3, requires_grad=True)
-    assert gradcheck(lambda a: loss(a, target), (x,))
+    assert gradcheck(lambda a: loss(a, target), (x,), check_forward_ad=True)

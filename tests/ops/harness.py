@@ -25,7 +25,8 @@ class OpSpec:
     ``fn`` takes ember tensors (one per shape in a case) and returns a tensor; ``ref`` takes NumPy
     float64 arrays and returns the expected array. ``cases`` are tuples of input shapes. ``domain``
     bounds the random inputs; ``make(rng, shapes)`` replaces the default input generator (arrays of
-    a floating dtype become differentiable inputs, others are passed as they are).
+    a floating dtype become differentiable inputs, others are passed as they are). ``eps`` is the
+    finite-difference step (larger for ops that round through a narrower dtype).
     """
 
     name: str
@@ -39,6 +40,7 @@ class OpSpec:
     differentiable: bool = True
     atol: float = 1e-5
     rtol: float = 1e-3
+    eps: float = 1e-6
     marks: list = field(default_factory=list)
 
     def arrays(self, case: Shapes, seed: int = 0) -> list[np.ndarray]:

@@ -129,4 +129,17 @@ SPECS: list[OpSpec] = [
     ),
     *reductions("std", ember.std, lambda a, **k: np.std(a, ddof=1, **k), SPREAD),
     *reductions("std_biased", lambda x, **k: ember.std(x, correction=0, **k), np.std),
+    OpSpec(
+        "sum_to_size_rows",
+        lambda x: x.sum_to_size(1, 4),
+        lambda a: a.sum(0, keepdims=True),
+        [((3, 4),), ((1, 4),)],
+    ),
+    OpSpec(
+        "sum_to_size_leading",
+        lambda x: x.sum_to_size((3, 1)),
+        lambda a: a.sum((0, 2))[:, None],
+        [((2, 3, 4),), ((2, 3, 1),)],
+    ),
+    OpSpec("sum_to_size_0d", lambda x: x.sum_to_size(()), np.sum, [((2, 3),), ((),)]),
 ]

@@ -36,6 +36,12 @@ def _crop_pad(a):
     return np.pad(a[..., 1:], [(0, 0)] * (a.ndim - 2) + [(1, 0), (0, 2)])
 
 
+def _cast_roundtrip(a):
+    """``a`` through the other floating dtype and back: both directions of Cast, dtype kept."""
+    other = ember.float32 if a.dtype == ember.float64 else ember.float64
+    return a.to(other).to(a.dtype)
+
+
 def _cat_ref(dim):
     return lambda *xs: np.concatenate(xs, axis=dim)
 
@@ -177,4 +183,12 @@ SPECS: list[OpSpec] = [
         [((3, 4),), ((2, 3, 4),)],
     ),
     OpSpec("clone", lambda a: a.clone(), np.copy, ANY),
+    # float32 rounding: a step of 1e-3 keeps the difference quotients within the tolerance
+    OpSpec(
+        "cast_roundtrip",
+        _cast_roundtrip,
+        lambda a: a.astype(np.float32).astype(np.float64),
+        ANY,
+        eps=1e-3,
+    ),
 ]

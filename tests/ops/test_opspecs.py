@@ -9,11 +9,13 @@ import ember
 from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
+    specs_adjoint,
     specs_conv,
     specs_elementwise,
     specs_index,
     specs_linalg,
     specs_nn,
+    specs_recurrent,
     specs_reduce,
     specs_shape,
     specs_special,
@@ -29,6 +31,8 @@ SPECS = [
     *specs_nn.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_adjoint.SPECS,
+    *specs_recurrent.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]
@@ -47,13 +51,15 @@ def test_forward_matches_numpy(spec, case):
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
 def test_gradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp)
+    assert gradcheck(
+        spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol, check_forward_ad=spec.jvp
+    )
 
 
 @pytest.mark.parametrize(("spec", "case"), GRADGRAD, ids=case_id)
 def test_gradgradcheck(spec, case):
     xs = spec.tensors(case, ember.float64, requires_grad=True)
-    assert gradgradcheck(spec.fn, xs, atol=spec.atol, rtol=spec.rtol)
+    assert gradgradcheck(spec.fn, xs, eps=spec.eps, atol=spec.atol, rtol=spec.rtol)
 
 
 @pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
@@ -74,3 +80,22 @@ def test_float32_stays_float32(spec, case):
         for x in xs:
             if x.requires_grad and x.grad is not None:
                 assert x.grad.dtype == ember.float32
+
+
+@pytest.mark.parametrize(("spec", "case"), DIFF, ids=case_id)
+def test_fast_path_and_tensor_rule_give_the_same_gradient(spec, case):
+    """A plain backward runs every op's ``backward_arrays``; ``create_graph`` runs ``backward``.
+    Both must give the same gradient (gradcheck checks the first against finite differences)."""
+    xs = spec.tensors(case, ember.float64, requires_grad=True)
+    diff = [x for x in xs if x.requires_grad]
+    out = spec.fn(*xs)
+    if not out.requires_grad:
+        return
+    v = ember.tensor(np.random.default_rng(1).normal(size=out.shape), dtype=out.dtype)
+    fast = ember.autograd.grad(out, diff, v, retain_graph=True, allow_unused=True)
+    slow = ember.autograd.grad(out, diff, v, create_graph=True, allow_unused=True)
+    for f, s in zip(fast, slow):
+        assert (f is None) == (s is None)
+        if f is not None:
+            assert not f.requires_grad
+            np.testing.assert_allclose(f.numpy(), s.detach().numpy(), rtol=1e-12, atol=1e-12)

@@ -1,6 +1,6 @@
-"""Anomaly detection: inside ``detect_anomaly()``, each recorded op remembers where the user's code
-created it, and a NaN or Inf produced by a backward rule raises an error naming the op and that
-place."""
+"""Anomaly detection, one setting for the whole process as in PyTorch: inside
+``detect_anomaly()``, each recorded op remembers where the user's code created it, and a NaN or
+Inf produced by a backward rule raises an error naming the op and that place."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .grad_mode import state
+from .grad_mode import process
 
 
 class detect_anomaly:  # noqa: N801 - PyTorch's spelling
@@ -21,11 +21,11 @@ class detect_anomaly:  # noqa: N801 - PyTorch's spelling
         self._mode = check_nan
 
     def __enter__(self) -> None:
-        self._prev = state.anomaly
-        state.anomaly = self._mode
+        self._prev = process.anomaly
+        process.anomaly = self._mode
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._prev
+        process.anomaly = self._prev
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -41,13 +41,13 @@ class set_detect_anomaly(detect_anomaly):  # noqa: N801
 
     def __init__(self, mode: bool) -> None:
         super().__init__(mode)
-        self._prev = state.anomaly
-        state.anomaly = bool(mode)
+        self._prev = process.anomaly
+        process.anomaly = bool(mode)
 
     def __enter__(self) -> None:
-        state.anomaly = self._mode
+        process.anomaly = self._mode
 
 
 def is_anomaly_enabled() -> bool:
     """Whether anomaly detection is on."""
-    return state.anomaly
+    return process.anomaly

@@ -23,7 +23,7 @@ import numpy as np
 from ..backend import sum_to_shape
 from . import function
 from .function import Node
-from .grad_mode import state
+from .grad_mode import process, state
 
 
 def _needed(roots: Sequence[Any], targets: dict[Any, int]) -> set[Any]:
@@ -59,9 +59,10 @@ def run_backward(
     Without ``inputs`` the gradients accumulate into the ``.grad`` of the leaves; with ``inputs``
     nothing accumulates and their gradients are returned (``autograd.grad``).
 
-    With ``create_graph`` every adjoint is a tensor and the rules record a graph. Otherwise the
-    adjoints are raw arrays: rules of ops with ``backward_on_arrays`` run on them directly, the
-    others get them wrapped, and tensors reach the user only in hooks and the results.
+    One path for the whole run: with ``create_graph`` every adjoint is a tensor and each op's
+    ``backward`` records a graph; otherwise the adjoints are raw arrays and each op's
+    ``backward_arrays`` runs on them (tensors reach the user only in hooks and the results).
+    Grad mode is set for this thread only, so other threads go on as they were.
     """
     T = function._Tensor
     arrays = not create_graph
@@ -86,10 +87,9 @@ def run_backward(
         else:
             leaves.append(edge)
 
-    mode = function.rule_mode
-    prev = state.grad_enabled, mode.arrays
+    prev = state.grad_enabled
     state.grad_enabled = create_graph
-    anomaly = state.anomaly
+    anomaly = process.anomaly
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while heap:
@@ -102,13 +102,7 @@ def run_backward(
                         captured[targets[node]] = g
                     if node not in needed:
                         continue
-                fn = node.fn
-                if arrays and fn.backward_on_arrays:
-                    mode.arrays = True
-                    result = fn.backward(node, g)
-                    mode.arrays = False
-                else:
-                    result = _run_tensor_rule(node, g, arrays)
+                result = node.fn.backward_arrays(node, g) if arrays else _run_tensor_rule(node, g)
                 if type(result) is not tuple:
                     result = (result,)
                 if len(result) != len(node.next):
@@ -143,7 +137,7 @@ def run_backward(
         for leaf in leaves:
             _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
-        state.grad_enabled, mode.arrays = prev
+        state.grad_enabled = prev
 
     if inputs is None:
         return None
@@ -156,10 +150,8 @@ def run_backward(
     return tuple(g if g is None or type(g) is T else T._make(g, None, False) for g in captured)
 
 
-def _run_tensor_rule(node: Node, g: Any, arrays: bool) -> Any:
-    """The rule of an op that works on tensors (every rule under create_graph)."""
-    if arrays:
-        return node.fn.backward(node, function._Tensor._make(g, None, False))
+def _run_tensor_rule(node: Node, g: Any) -> Any:
+    """The differentiable rule (under create_graph)."""
     if node.fn.once_differentiable:
         raise RuntimeError(
             f"{node.name()} is once-differentiable: it cannot be part of a graph recorded with "
@@ -196,6 +188,8 @@ def _deliver_to_leaf(
         leaf.grad = g
     else:
         leaf.grad = function._Tensor._make(_owned(g._data, handed), None, False)
+    for hook in leaf._post_accumulate_hooks or ():
+        hook(leaf)
 
 
 def _owned(data: np.ndarray, handed: set) -> np.ndarray:
@@ -243,7 +237,7 @@ def _conform(node: Node, edge: Any, gi: Any, arrays: bool) -> Any:
         if gi._data.dtype != dtype:
             gi = gi.to(dtype)
         data = gi._data
-    if state.anomaly and not np.all(np.isfinite(data)):
+    if process.anomaly and not np.all(np.isfinite(data)):
         _raise_anomaly(node, i)
     return gi
 

@@ -10,13 +10,21 @@ Two flavours share this machinery:
 * ``Op`` (ember's built-in ops): ``forward`` receives raw arrays and returns an array, so the hot
   path never builds an intermediate tensor.
 
-In both, ``backward`` and ``jvp`` are written with ember's tensor operations, which is what makes
-derivatives of any order work: under ``create_graph=True`` the engine records them like any forward.
+Every op has two gradient rules, one per path of the engine:
 
-An ``Op`` whose backward uses only what ndarrays and Tensors share (arithmetic operators, ``@``,
-``.reshape``, ``.mT``, ``.sum(dim)``) sets ``backward_on_arrays``: a plain backward (no graph to
-record) then runs the same rule on raw arrays, ``grad_out`` and ``ctx.saved_tensors`` included,
-which spares a tensor wrapper and an ``apply`` per operation of the rule.
+* ``backward(ctx, grad_out)`` is the differentiable rule, always: ``grad_out`` and
+  ``ctx.saved_tensors`` are tensors and the rule is written with ember's tensor operations, so
+  that under ``create_graph=True`` the engine records it like any forward (derivatives of any
+  order). ``jvp`` (forward mode) is written the same way.
+* ``backward_arrays(ctx, grad_out)`` is an optional fast path for a plain backward: ``grad_out``
+  and ``ctx.saved_arrays`` are raw arrays and so are the gradients it returns; it is
+  once-differentiable by definition. An op without one gets the default, which runs ``backward``
+  on a tensor wrapper of ``grad_out``.
+
+Where one function serves both (it uses only what ndarrays and tensors share: arithmetic
+operators, ``@``, ``.reshape``, ``.mT``, ``.sum(dim)``), it reads ``ctx.saved_like(grad_out)``
+and the op says so in one line: ``backward_arrays = backward``. The engine picks one path for a
+whole backward run (arrays unless ``create_graph``); no global switch decides what a rule gets.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import is_floating
-from .grad_mode import state
+from .grad_mode import process, state
 
 _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction one-way)
 
@@ -37,21 +45,17 @@ _sequence = itertools.count()  # creation order of nodes: a later node never fee
 observers: list = []  # callables told of every recorded op (ember.viz uses this)
 
 
-class _RuleMode:
-    """``arrays`` is True while the engine runs a rule on raw arrays (saved values stay raw)."""
-
-    __slots__ = ("arrays",)
-
-    def __init__(self) -> None:
-        self.arrays = False
-
-
-rule_mode = _RuleMode()
-
 _FREED = (
     "Trying to backward through the graph a second time (or to use saved tensors after they were "
     "freed). Saved values are released by .backward() and autograd.grad(); pass retain_graph=True "
     "to the first call if you need to go through the graph again."
+)
+
+
+_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward: a tensor made under ember.inference_mode() "
+    "is used in an operation recorded for backward. Use a .clone() of it, or make it under "
+    "ember.no_grad() instead."
 )
 
 
@@ -107,13 +111,25 @@ class Node:
     @property
     def saved_tensors(self) -> tuple:
         """The saved values; inputs and the output come back as tensors connected to the graph
-        (as their arrays while the engine runs the rule on arrays)."""
+        (for ``backward`` and ``jvp``)."""
+        return self._unpack(False)
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """The saved values, inputs and the output as their raw arrays (for ``backward_arrays``)."""
+        return self._unpack(True)
+
+    def saved_like(self, grad: Any) -> tuple:
+        """The saved values as tensors when ``grad`` is a tensor, as arrays otherwise: for one
+        rule that serves as both ``backward`` and ``backward_arrays``."""
+        return self._unpack(type(grad) is not _Tensor)
+
+    def _unpack(self, arrays: bool) -> tuple:
         saved = self._saved
         if not saved:
             if saved is None:
                 raise RuntimeError(_FREED)
             return ()
-        arrays = rule_mode.arrays
         out = []
         for value, version in zip(saved, self._versions):
             if version is not None:
@@ -209,7 +225,6 @@ class Function:
     """
 
     once_differentiable = False  # if True, create_graph through this op raises
-    backward_on_arrays = False  # if True, a plain backward runs the rule on raw arrays
     _raw = False  # Op sets this: forward works on raw arrays
 
     @staticmethod
@@ -219,6 +234,12 @@ class Function:
     @staticmethod
     def backward(ctx: Node, *grads: Any) -> Any:
         raise NotImplementedError
+
+    @staticmethod
+    def backward_arrays(ctx: Node, grad_out: np.ndarray) -> Any:
+        """The fast path of a plain backward; by default ``backward`` on a tensor wrapper of
+        ``grad_out`` (the engine turns the tensors it returns back into arrays)."""
+        return ctx.fn.backward(ctx, _Tensor._make(grad_out, None, False))
 
     @staticmethod
     def jvp(ctx: Node, *tangents: Any) -> Any:
@@ -235,9 +256,10 @@ class Function:
                 record = record or a._requires_grad
             else:
                 fwd_args.append(a)
-        record = record and state.grad_enabled
-        if record or state.forward_ad:
-            return _apply_recorded(cls, args, fwd_args, record)
+        if record and state.record:
+            return _apply_recorded(cls, args, fwd_args, True)
+        if state.special:  # inference mode or forward AD
+            return _apply_recorded(cls, args, fwd_args, False)
         # The hot path (and every tensor rule in a plain backward): nothing beyond forward.
         if cls._raw:
             out = cls.forward(Node(cls), *fwd_args)
@@ -307,13 +329,16 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
         ctx._out_vc = result._vc
     if record:
         ctx.seq = next(_sequence)
-        if state.anomaly:
+        if process.anomaly:
             ctx._trace = traceback.extract_stack()[:-3]
         for observer in observers:
             observer(cls, args, result)
-    if state.forward_ad:
-        result._tangent = _forward_tangent(cls, ctx, args) if is_floating(out.dtype) else None
-        ctx._out_tangent = result._tangent
+    if state.special:
+        if state.inference:
+            result._inference = True
+        elif state.forward_ad:
+            result._tangent = _forward_tangent(cls, ctx, args) if is_floating(out.dtype) else None
+            ctx._out_tangent = result._tangent
     return result
 
 
@@ -330,6 +355,8 @@ def _resolve_saved(ctx: Node, args: tuple, fwd_args: Any, out_obj: Any, out: np.
             continue
         for arg, fwd in zip(args, fwd_args):
             if value is fwd and isinstance(arg, _Tensor):
+                if arg._inference and ctx._recorded:
+                    raise RuntimeError(_INFERENCE_SAVED)
                 values.append(arg)
                 versions.append(arg._vc[0])
                 break

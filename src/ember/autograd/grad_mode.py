@@ -1,24 +1,69 @@
-"""Global switches of the engine: gradient recording, forward-mode AD, anomaly detection."""
+"""Switches of the engine: gradient recording, inference mode and forward-mode AD per thread (as in
+PyTorch, a ``no_grad`` in one thread leaves every other thread recording); anomaly detection for
+the whole process."""
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    __slots__ = ("anomaly", "forward_ad", "grad_enabled")
+class _ThreadState(threading.local):
+    """What one thread records: each thread starts with grad on, inference and forward AD off.
+
+    ``record`` (grad on, inference off) and ``special`` (inference or forward AD on) are derived
+    when a switch changes, so that an op reads one field to know its path.
+    """
 
     def __init__(self) -> None:
-        self.grad_enabled = True
-        self.forward_ad = False
+        self._grad, self._inference, self._forward_ad = True, False, False
+        self.record, self.special = True, False
+
+    def _derive(self) -> None:
+        self.record = self._grad and not self._inference
+        self.special = self._inference or self._forward_ad
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad
+
+    @grad_enabled.setter
+    def grad_enabled(self, mode: bool) -> None:
+        self._grad = mode
+        self._derive()
+
+    @property
+    def inference(self) -> bool:
+        return self._inference
+
+    @inference.setter
+    def inference(self, mode: bool) -> None:
+        self._inference = mode
+        self._derive()
+
+    @property
+    def forward_ad(self) -> bool:
+        return self._forward_ad
+
+    @forward_ad.setter
+    def forward_ad(self, mode: bool) -> None:
+        self._forward_ad = mode
+        self._derive()
+
+
+class _ProcessState:
+    __slots__ = ("anomaly",)
+
+    def __init__(self) -> None:
         self.anomaly = False
 
 
-state = _State()
+state = _ThreadState()
+process = _ProcessState()
 
 
 class _GradSwitch:
@@ -72,6 +117,40 @@ class set_grad_enabled(_GradSwitch):  # noqa: N801
         return super().__call__(fn)
 
 
+class inference_mode:  # noqa: N801 - PyTorch's spelling
+    """``no_grad`` whose tensors are inference tensors: they never join a graph recorded later
+    (saving one for backward, or setting ``requires_grad`` on one, raises outside the mode).
+
+    Nothing records inside, even under ``enable_grad``. ``inference_mode(False)`` turns grad on
+    and inference off for its extent, as in PyTorch. Usable as a decorator too.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self._mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self._prev = state.grad_enabled, state.inference
+        state.grad_enabled, state.inference = not self._mode, self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        state.grad_enabled, state.inference = self._prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
 def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backward."""
+    """Whether operations of this thread are being recorded for backward."""
     return state.grad_enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside ``inference_mode``."""
+    return state.inference

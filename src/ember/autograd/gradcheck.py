@@ -124,15 +124,17 @@ def _compare(kind: str, numeric: list, analytic: list, atol: float, rtol: float)
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Any,
+    *,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
-    check_forward_ad: bool = True,
     raise_exception: bool = True,
+    check_forward_ad: bool = False,
 ) -> bool:
-    """Compare reverse-mode (and forward-mode) derivatives of ``fn`` at ``inputs`` with central
-    finite differences. Inputs that require grad must be float64. Raises ``GradcheckError`` naming
-    the worst entry on failure (or returns False with ``raise_exception=False``)."""
+    """Compare reverse-mode (and, with ``check_forward_ad``, forward-mode) derivatives of ``fn``
+    at ``inputs`` with central finite differences. Inputs that require grad must be float64.
+    Raises ``GradcheckError`` naming the worst entry on failure (or returns False with
+    ``raise_exception=False``)."""
     inputs = _as_tuple(inputs)
     T = function._Tensor
     for i, x in enumerate(inputs):
@@ -159,27 +161,34 @@ def gradgradcheck(
     rtol: float = 1e-3,
     raise_exception: bool = True,
 ) -> bool:
-    """gradcheck of the first derivative: checks the second-order (double backward) rules."""
+    """gradcheck of the first derivative, as PyTorch defines it: the vector-Jacobian product
+    ``(inputs, grad_outputs) -> grads`` is checked in both, so the rules that only run inside
+    other rules' backward (the adjoint ops) have their own derivatives checked. Without
+    ``grad_outputs``, random float64 ones that require grad are made; given ones take part
+    where they require grad and stay fixed otherwise."""
     inputs = _as_tuple(inputs)
     T = function._Tensor
     with enable_grad():
         outs = _flat_outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = [T._make(rng.standard_normal(o.shape), None, False) for o in outs]
+        grad_outputs = [T._make(rng.standard_normal(o.shape), None, True) for o in outs]
     grad_outputs = _as_tuple(grad_outputs)
-    diff = [x for x in inputs if isinstance(x, T) and x.requires_grad]
+    n = len(inputs)
+    assert any(isinstance(x, T) and x.requires_grad for x in inputs), (
+        "gradgradcheck needs at least one input that requires grad"
+    )
 
     def first_derivative(*args: Any) -> tuple:
-        outs = _flat_outputs(fn, args)
-        xs = [a for a in args if isinstance(a, T) and a.requires_grad]
-        gs = grad(outs, xs, list(grad_outputs), create_graph=True, allow_unused=True)
+        xs = [a for a in args[:n] if isinstance(a, T) and a.requires_grad]
+        gs = grad(
+            _flat_outputs(fn, args[:n]), xs, list(args[n:]), create_graph=True, allow_unused=True
+        )
         return tuple(g if g is not None else x * 0 for g, x in zip(gs, xs))
 
-    assert diff, "gradgradcheck needs at least one input that requires grad"
     return gradcheck(
         first_derivative,
-        inputs,
+        (*inputs, *grad_outputs),
         eps=eps,
         atol=atol,
         rtol=rtol,

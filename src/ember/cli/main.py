@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__, experiments
-from . import pretrain, train
+from . import pretrain, train, world
+from .errors import CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pretrain", help="greedy layer-wise pre-training of an MLP (no labels)")
     pretrain.add_pretrain_arguments(p)
     p.set_defaults(handler=pretrain.run_pretrain)
+    p = sub.add_parser(
+        "run", help="run a PyTorch script with ember serving `import torch`", add_help=False
+    )
+    p.add_argument("script", metavar="SCRIPT.py")
+    p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
     demo = sub.add_parser("demo", help="run one of the lecture's experiments (ember demo --help)")
     names = demo.add_subparsers(dest="name", required=True, metavar="NAME")
     for name in experiments.EXPERIMENTS:
@@ -37,15 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ember`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["run"]:  # the script's own options must reach it untouched
+        from ..run import main as run_main
+
+        return run_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except train.CommandError as e:
+    except CommandError as e:
         print(f"ember {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return world.end(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return world.end(130)
     return 0
 
 

@@ -16,15 +16,14 @@ import ember
 from .. import datasets, models, nn, optim
 from ..data import DataLoader, TensorDataset
 from ..io import atomic_write
+from ..nn.parallel import DistributedDataParallel
 from ..train import Callback, History, confusion_matrix, evaluate, fit
+from . import world
+from .errors import CommandError
 
 CHECKPOINT = "checkpoint.safetensors"
 DATASETS = ("fashion-mnist", "mnist", "synthetic")
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
-
-
-class CommandError(Exception):
-    """A problem with the user's arguments or files: printed as one line, no traceback."""
 
 
 def _widths(text: str) -> list[int]:
@@ -232,8 +231,11 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
             "seed",
         )
     }
+    rank, size = world.join()
+    config["world_size"] = size
     out = Path(args.out or f"runs/{args.data}-{args.model}")
-    out.mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / CHECKPOINT
     ember.manual_seed(args.seed)
     gen = ember.Generator().manual_seed(args.seed)
@@ -248,8 +250,9 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         if not ckpt_path.exists():
             raise CommandError(f"--resume: no checkpoint at {ckpt_path}")
         ckpt = _load(ckpt_path)
-        saved = {k: v for k, v in ckpt["config"].items() if k != "epochs"}
-        if saved != {k: v for k, v in config.items() if k != "epochs"}:
+        free = ("epochs", "world_size")  # a run may go on with more epochs or other ranks
+        saved = {k: v for k, v in ckpt["config"].items() if k not in free}
+        if saved != {k: v for k, v in config.items() if k not in free}:
             raise CommandError(f"--resume: {ckpt_path} was written with other settings: {saved}")
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
@@ -258,19 +261,25 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         history.records = list(ckpt["history"])
         ember.backend.default_generator.set_state(ckpt["rng"]["default"])
         gen.set_state(ckpt["rng"]["loader"])
-        print(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
+        if rank == 0:
+            print(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
     train_x, train_y = load_data(args.data, train=True)
     test_x, test_y = load_data(args.data, train=False)
-    train_loader = make_loader(train_x, train_y, args.batch_size, True, gen)
-    test_loader = make_loader(test_x, test_y, 1000, False, None)
+    train_loader = world.shard(
+        make_loader(train_x, train_y, args.batch_size, True, gen), rank, size
+    )
+    test_loader = world.shard(make_loader(test_x, test_y, 1000, False, None), rank, size)
+    trained = DistributedDataParallel(model) if size > 1 else model
 
     class Checkpointer(Callback):
         def on_epoch_end(self, epoch: int, record: dict) -> None:
-            save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
-            write_metrics(out, history)
+            record["world_size"] = size
+            if rank == 0:
+                save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
+                write_metrics(out, history)
 
     fit(
-        model,
+        trained,
         nn.CrossEntropyLoss(),
         opt,
         train_loader,
@@ -278,16 +287,18 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
         val_loader=test_loader,
         scheduler=scheduler,
         callbacks=[Checkpointer()],
-        progress=not args.no_progress,
+        progress=not args.no_progress and rank == 0,
         start_epoch=len(history.records) + 1,
         history=history,
     )
     if not history.records:
         raise CommandError("nothing to train: the checkpoint already has all epochs")
+    final = history.records[-1]
+    if rank != 0:
+        return final
     write_metrics(out, history)
     plots = plot_curves(out, history)
     print(summary(history))
-    final = history.records[-1]
     print(f"\ntest accuracy {final['val_accuracy']:.4f} after {int(final['epoch'])} epochs")
     print(
         f"wrote {ckpt_path}, {out / 'metrics.csv'}, {out / 'metrics.json'}"

@@ -20,7 +20,7 @@ _GELU_CUBIC = 0.044715
 class Sigmoid(_Pointwise):
     """1 / (1 + exp(-a));  da = g out (1 - out) (from the saved output)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -35,14 +35,14 @@ class Sigmoid(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * out * (1 - out)
 
 
 class Tanh(_Pointwise):
     """tanh(a);  da = g (1 - out^2) (from the saved output)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     def forward(ctx, a):
@@ -52,14 +52,14 @@ class Tanh(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * (1 - out * out)
 
 
 class Relu(_Pointwise):
     """max(a, 0);  da = g [a > 0] (0 at a = 0; the saved mask is a constant)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     def forward(ctx, a):
@@ -68,7 +68,7 @@ class Relu(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (mask,) = ctx.saved_tensors
+        (mask,) = ctx.saved_like(t)
         return t * mask
 
 

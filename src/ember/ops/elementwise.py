@@ -149,8 +149,6 @@ class _Pointwise(Op):
 class Add(Op):
     """a + b;  da = g, db = g."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, b):
         return _binary(xp.add, "add", a, b)
@@ -158,6 +156,8 @@ class Add(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, grad_out
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -167,8 +167,6 @@ class Add(Op):
 class Sub(Op):
     """a - b;  da = g, db = -g."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, b):
         return _binary(xp.subtract, "sub", a, b)
@@ -176,6 +174,8 @@ class Sub(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -185,8 +185,6 @@ class Sub(Op):
 class Mul(Op):
     """a * b;  da = g b, db = g a."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -194,9 +192,11 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(grad_out)
         need_a, need_b = ctx.needs_input_grad
         return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -207,8 +207,6 @@ class Mul(Op):
 class Div(Op):
     """a / b;  da = g / b, db = -g a / b^2."""
 
-    backward_on_arrays = True
-
     @staticmethod
     @_quiet
     def forward(ctx, a, b):
@@ -217,11 +215,13 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(grad_out)
         need_a, need_b = ctx.needs_input_grad
         ga = grad_out / b if need_a else None
         gb = -grad_out * a / (b * b) if need_b else None
         return ga, gb
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -277,8 +277,6 @@ def _pow_db(a: Any, b: Any, out: Any) -> Any:
 class Neg(Op):
     """-a;  da = -g."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -286,6 +284,8 @@ class Neg(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return -grad_out
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta):
@@ -295,7 +295,7 @@ class Neg(Op):
 class Reciprocal(_Pointwise):
     """1 / a;  da = -g / a^2 (from the saved output)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -306,7 +306,7 @@ class Reciprocal(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return -t * out * out
 
 
@@ -340,7 +340,7 @@ class Sign(_Pointwise):
 class Sqrt(_Pointwise):
     """sqrt(a);  da = g / (2 out)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -351,14 +351,14 @@ class Sqrt(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t / (out * 2)
 
 
 class Rsqrt(_Pointwise):
     """1 / sqrt(a);  da = -g out^3 / 2."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -369,7 +369,7 @@ class Rsqrt(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * out**3 * -0.5
 
 

@@ -73,8 +73,6 @@ def _total(*terms: Any) -> Any:
 class MatMul(Op):
     """a @ b;  da = g @ b^T, db = a^T @ g (a 1-D a as a row, a 1-D b as a column)."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -82,7 +80,7 @@ class MatMul(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_like(grad_out)
         need_a, need_b = ctx.needs_input_grad
         g = grad_out
         if b.ndim == 1:
@@ -94,6 +92,8 @@ class MatMul(Op):
         grad_a = _drop_vector_dim(g @ b.mT, -2, ctx.shapes[0]) if need_a else None
         grad_b = _drop_vector_dim(a.mT @ g, -1, ctx.shapes[1]) if need_b else None
         return grad_a, grad_b
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -112,8 +112,6 @@ def _drop_vector_dim(grad: Any, dim: int, shape: tuple[int, ...]) -> Any:
 class Linear(Op):
     """x @ w^T + b, one op;  dx = g @ w, dw = g^T @ x, db = g summed over leading dims."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
@@ -124,7 +122,7 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, w = ctx.saved_tensors
+        x, w = ctx.saved_like(grad_out)
         need_x, need_w, need_b = ctx.needs_input_grad
         grad_x = grad_out @ w if need_x else None
         rows = math.prod(grad_out.shape[:-1])
@@ -132,6 +130,8 @@ class Linear(Op):
         grad_w = g.mT @ x.reshape(rows, w.shape[1]) if need_w else None
         grad_b = g.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, tx, tw, tb):

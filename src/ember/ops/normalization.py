@@ -4,8 +4,8 @@ Both view x as (A, K, B) and normalise each of the K slices over its A*B values:
 (N, C, H*W), layer norm (1, leading, normalized). With xhat = (x - mean) / sqrt(var + eps) (biased
 variance) and the affine map y = xhat w + b, the Jacobian of x -> xhat is symmetric,
 J v = (v - mean(v) - xhat mean(v xhat)) / sqrt(var + eps),
-so dx = J(g w) and the tangent is J(tx) w + xhat tw + tb. A plain backward evaluates this fused on
-arrays; under create_graph (and in forward mode) the same formula runs in tensor ops, so
+so dx = J(g w) and the tangent is J(tx) w + xhat tw + tb. ``backward_arrays`` (a plain backward)
+evaluates this fused on arrays; ``backward`` and ``jvp`` run the same formula in tensor ops, so
 derivatives of any order work.
 """
 
@@ -15,7 +15,6 @@ from math import prod
 from typing import Any
 
 from ..autograd.function import Op
-from ..autograd.grad_mode import state
 from ..backend import is_floating, xp
 
 __all__ = ["batch_norm", "layer_norm"]
@@ -44,17 +43,23 @@ def _normalize(ctx: Any, x: Any, weight: Any, bias: Any, akb: tuple, param_shape
 
 
 def _backward(ctx: Any, grad_out: Any) -> tuple:
-    """(dx, dw, db) of y = xhat(x) w + b; dw and db sum over the dims that w does not have."""
-    x, weight, mean, invstd = ctx.saved_tensors
+    """(dx, dw, db) of y = xhat(x) w + b in tensor ops; dw and db sum over the dims that w does
+    not have."""
+    x, weight, _, _ = ctx.saved_tensors
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    if state.grad_enabled:  # create_graph: differentiable tensor ops
-        g = grad_out.reshape(ctx.akb)
-        xhat, jv = _jacobian(x.reshape(ctx.akb), g if weight is None else g * _p(ctx, weight), ctx)
-        gw = (g * xhat).sum(ctx.param_sum).reshape(ctx.shapes[1]) if need_w else None
-        gb = g.sum(ctx.param_sum).reshape(ctx.shapes[2]) if need_b else None
-        return (jv.reshape(ctx.shapes[0]) if need_x else None), gw, gb
-    g = grad_out._data.reshape(ctx.akb)
-    xhat = (x._data.reshape(ctx.akb) - mean) * invstd
+    g = grad_out.reshape(ctx.akb)
+    xhat, jv = _jacobian(x.reshape(ctx.akb), g if weight is None else g * _p(ctx, weight), ctx)
+    gw = (g * xhat).sum(ctx.param_sum).reshape(ctx.shapes[1]) if need_w else None
+    gb = g.sum(ctx.param_sum).reshape(ctx.shapes[2]) if need_b else None
+    return (jv.reshape(ctx.shapes[0]) if need_x else None), gw, gb
+
+
+def _backward_arrays(ctx: Any, grad_out: Any) -> tuple:
+    """(dx, dw, db) as ``_backward``, fused on arrays from the saved mean and 1/std."""
+    x, weight, mean, invstd = ctx.saved_arrays
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    g = grad_out.reshape(ctx.akb)
+    xhat = (x.reshape(ctx.akb) - mean) * invstd
     per_channel = ctx.param_sum == (0, 2)
     letters = "akb->k" if per_channel else "akb->b"
     gb = xp.einsum(letters, g) if need_b or (need_x and per_channel) else None
@@ -63,7 +68,7 @@ def _backward(ctx: Any, grad_out: Any) -> tuple:
     gx = None
     if need_x:
         n = ctx.akb[0] * ctx.akb[2]
-        w = None if weight is None else weight._data.reshape(ctx.param_shape)
+        w = None if weight is None else weight.reshape(ctx.param_shape)
         if per_channel:  # w is constant over each slice: reuse db and dw
             gx = xhat
             gx *= gw.reshape(mean.shape) / -n
@@ -128,6 +133,10 @@ class BatchNorm(Op):
         return (*_backward(ctx, grad_out), None, None, None, None)
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return (*_backward_arrays(ctx, grad_out), None, None, None, None)
+
+    @staticmethod
     def jvp(ctx, tx, tw, tb, *_):
         return _jvp(ctx, tx, tw, tb)
 
@@ -146,6 +155,10 @@ class LayerNorm(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return (*_backward(ctx, grad_out), None, None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return (*_backward_arrays(ctx, grad_out), None, None)
 
     @staticmethod
     def jvp(ctx, tx, tw, tb, *_):

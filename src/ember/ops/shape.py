@@ -74,8 +74,6 @@ def _shape_arg(shape: tuple) -> tuple:
 class Reshape(Op):
     """reshape(a, shape);  da = g reshaped back."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, shape):
         try:
@@ -91,6 +89,8 @@ class Reshape(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out.reshape(ctx.shapes[0]), None
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, _shape):
@@ -142,8 +142,6 @@ class Permute(Op):
 class Cast(Op):
     """a converted to ``dtype``;  da = g converted back (by the engine)."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a, dtype):
         return a.astype(dtype)
@@ -151,6 +149,8 @@ class Cast(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, None
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta, _dtype):
@@ -160,8 +160,6 @@ class Cast(Op):
 class Clone(Op):
     """A copy of a;  da = g."""
 
-    backward_on_arrays = True
-
     @staticmethod
     def forward(ctx, a):
         return a.copy()
@@ -169,6 +167,8 @@ class Clone(Op):
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out
+
+    backward_arrays = backward  # one rule for both paths
 
     @staticmethod
     def jvp(ctx, ta):

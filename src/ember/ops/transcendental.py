@@ -16,7 +16,7 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 class Exp(_Pointwise):
     """exp(a);  da = g exp(a) (from the saved output)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -27,14 +27,14 @@ class Exp(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * out
 
 
 class Expm1(_Pointwise):
     """exp(a) - 1, precise near 0;  da = g (out + 1)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -45,14 +45,14 @@ class Expm1(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * (out + 1)
 
 
 class Log(_Pointwise):
     """log(a);  da = g / a."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -62,14 +62,14 @@ class Log(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (a,) = ctx.saved_tensors
+        (a,) = ctx.saved_like(t)
         return t / a
 
 
 class Log1p(_Pointwise):
     """log(1 + a), precise near 0;  da = g / (1 + a)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     @_quiet
@@ -79,7 +79,7 @@ class Log1p(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (a,) = ctx.saved_tensors
+        (a,) = ctx.saved_like(t)
         return t / (a + 1)
 
 
@@ -114,7 +114,7 @@ class Cos(_Pointwise):
 class Tan(_Pointwise):
     """tan(a);  da = g (1 + out^2)."""
 
-    backward_on_arrays = True
+    backward_arrays = _Pointwise.backward  # chain works on arrays too
 
     @staticmethod
     def forward(ctx, a):
@@ -124,7 +124,7 @@ class Tan(_Pointwise):
 
     @staticmethod
     def chain(ctx, t):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved_like(t)
         return t * (out * out + 1)
 
 

@@ -5,5 +5,6 @@ import sys
 from .. import data
 
 sys.modules[__name__ + ".data"] = data
+sys.modules[__name__ + ".data.distributed"] = data.distributed
 
 __all__ = ["data"]

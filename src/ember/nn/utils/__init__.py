@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import ops
-from ..autograd.grad_mode import no_grad
-from ..backend import xp
-from ..tensor import Tensor
+from ... import ops
+from ...autograd.grad_mode import no_grad
+from ...backend import xp
+from ...tensor import Tensor
+from . import rnn
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]
 

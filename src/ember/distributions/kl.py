@@ -1,0 +1,137 @@
+"""``kl_divergence(p, q)`` and ``register_kl``: closed forms of KL(p || q) by pair of types.
+
+The pairs of one family live here; pairs across families in ``kl_cross.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..creation import full_like
+from ..tensor import Tensor
+from .bernoulli import Bernoulli, Binomial
+from .categorical import Categorical, OneHotCategorical
+from .distribution import Distribution
+from .normal import Laplace, Normal
+from .uniform import Uniform
+
+__all__ = ["kl_divergence", "register_kl"]
+
+_KL_REGISTRY: dict[tuple[type, type], Callable] = {}
+_KL_MEMOIZE: dict[tuple[type, type], Any] = {}
+
+
+def register_kl(type_p: type, type_q: type) -> Callable:
+    """Decorator registering ``fn(p, q)`` as KL(p || q) for instances of ``type_p`` and
+    ``type_q`` (and their subclasses, the most specific registration winning)."""
+    if not isinstance(type_p, type) or not issubclass(type_p, Distribution):
+        raise TypeError(f"Expected type_p to be a Distribution subclass but got {type_p}")
+    if not isinstance(type_q, type) or not issubclass(type_q, Distribution):
+        raise TypeError(f"Expected type_q to be a Distribution subclass but got {type_q}")
+
+    def decorator(fun: Callable) -> Callable:
+        _KL_REGISTRY[type_p, type_q] = fun
+        _KL_MEMOIZE.clear()
+        return fun
+
+    return decorator
+
+
+def _dispatch_kl(type_p: type, type_q: type) -> Any:
+    """The registered function of the closest pair of base classes (by MRO distance, the
+    left argument first), or NotImplemented."""
+    matches = [
+        (type_p.__mro__.index(sp), type_q.__mro__.index(sq), fun)
+        for (sp, sq), fun in _KL_REGISTRY.items()
+        if issubclass(type_p, sp) and issubclass(type_q, sq)
+    ]
+    if not matches:
+        return NotImplemented
+    return min(matches, key=lambda m: (m[0], m[1]))[2]
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q) = E_p[log p(x) - log q(x)], over the batch shape.
+
+    Raises NotImplementedError when no closed form is registered for the pair of types.
+    """
+    key = (type(p), type(q))
+    if key not in _KL_MEMOIZE:
+        _KL_MEMOIZE[key] = _dispatch_kl(*key)
+    fun = _KL_MEMOIZE[key]
+    if fun is NotImplemented:
+        raise NotImplementedError(
+            f"No KL(p || q) is implemented for p type {p.__class__.__name__} and q type "
+            f"{q.__class__.__name__}"
+        )
+    return fun(p, q)
+
+
+def infinite_like(t: Tensor) -> Tensor:
+    """A tensor of +inf with ``t``'s shape and dtype."""
+    return full_like(t, math.inf)
+
+
+def inf_where(mask: Tensor, t: Tensor) -> Tensor:
+    """``t`` with +inf where ``mask`` holds."""
+    return ops.where(mask, math.inf, t)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    t1 = p.probs * (ops.softplus(-q.logits) - ops.softplus(-p.logits))
+    t1 = ops.where(p.probs == 0, 0.0, inf_where(q.probs == 0, t1))
+    t2 = (1 - p.probs) * (ops.softplus(q.logits) - ops.softplus(p.logits))
+    t2 = ops.where(p.probs == 1, 0.0, inf_where(q.probs == 1, t2))
+    return t1 + t2
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return inf_where(p.total_count > q.total_count, kl)
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
+    t = p.probs * (p.logits - q.logits)
+    shape = np.broadcast_shapes(t.shape, p.probs.shape, q.probs.shape)
+    t = inf_where((q.probs == 0).expand(shape), t.expand(shape))
+    return ops.where((p.probs == 0).expand(shape), 0.0, t).sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p: Any, q: Any) -> Tensor:
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
+    var_ratio = (p.scale / q.scale).pow(2)
+    t1 = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    t1 = -scale_ratio.log()
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * (-loc_abs_diff / p.scale).exp()
+    return t1 + t2 + t3 - 1
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    return inf_where((q.low > p.low) | (q.high < p.high), result)

@@ -1,0 +1,96 @@
+"""The compatibility suite: every program in programs/ runs unchanged through ``ember run``;
+where torch is installed it also runs on torch, and the numbers both print must agree.
+
+Both runs start from the same weights: the torch run writes its initial weights to the .npz file
+that $INIT_WEIGHTS names, and the ember run loads them (see programs/shared_init.py). The data
+come from NumPy or from closed formulas, never from a framework's random generator. So a program
+whose random draws after the initialisation do not change its numbers (no dropout, no shuffling,
+no sampling) must print the same numbers to 1e-5 relative; programs with such draws compare only
+the lines they name, within a tolerance stated and justified beside them.
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROGRAMS = Path(__file__).parent / "programs"
+HELPERS = {"shared_init.py"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a program's output on ember is compared with its output on torch."""
+
+    rtol: float = 1e-5  # relative (and absolute, below 1) tolerance for every printed number
+    lines: str = ""  # regex: only the lines it matches are compared ("" compares all lines)
+    args: tuple[str, ...] = ()
+
+
+SPECS = {
+    "poly_tensor.py": Spec(),
+    "poly_autograd.py": Spec(),
+    "poly_nn.py": Spec(),
+    "poly_optim.py": Spec(),
+    "custom_function.py": Spec(),
+}
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def _resolution(token: str) -> float:
+    """Half a unit in the last printed digit: how far printing alone may move a number."""
+    mantissa, _, exponent = token.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
+
+
+def assert_same_numbers(ember_out: str, torch_out: str, spec: Spec) -> None:
+    """Line by line: the same text, and every number within ``spec.rtol``."""
+    pick = re.compile(spec.lines)
+    ours = [line for line in ember_out.splitlines() if pick.search(line)]
+    theirs = [line for line in torch_out.splitlines() if pick.search(line)]
+    assert len(ours) == len(theirs) > 0, f"ember printed\n{ember_out}\ntorch printed\n{torch_out}"
+    for a, b in zip(ours, theirs):
+        assert NUMBER.sub("#", a) == NUMBER.sub("#", b), f"ember: {a!r}\ntorch: {b!r}"
+        for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)):
+            slack = spec.rtol * max(1.0, abs(float(x)), abs(float(y)))
+            slack += _resolution(x) + _resolution(y)
+            assert abs(float(x) - float(y)) <= slack, f"ember: {a!r}\ntorch: {b!r}"
+
+
+def test_every_program_has_a_spec():
+    assert {p.name for p in PROGRAMS.glob("*.py")} - HELPERS == set(SPECS)
+
+
+def test_the_comparison_catches_a_difference():
+    assert_same_numbers("loss 1.000001\n", "loss 1.000004\n", Spec())
+    with pytest.raises(AssertionError):
+        assert_same_numbers("loss 1.00010\n", "loss 1.00000\n", Spec())
+    with pytest.raises(AssertionError):
+        assert_same_numbers("loss 1.0\n", "cost 1.0\n", Spec())
+    assert_same_numbers("sample: abc\nloss 2.0\n", "sample: xyz\nloss 2.0\n", Spec(lines="^loss"))
+
+
+def _run(command: list[str], cwd: Path) -> str:
+    env = {**os.environ, "INIT_WEIGHTS": str(cwd / "init.npz")}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_program_runs_on_ember_as_on_torch(name, tmp_path):
+    spec, program = SPECS[name], str(PROGRAMS / name)
+    torch_out = None
+    if importlib.util.find_spec("torch") is not None:
+        torch_out = _run([sys.executable, program, *spec.args], tmp_path)
+    ember_out = _run([sys.executable, "-m", "ember.run", program, *spec.args], tmp_path)
+    if torch_out is not None:
+        assert_same_numbers(ember_out, torch_out, spec)

@@ -1,0 +1,161 @@
+"""One table of distributions for the tests: random float64 parameters, how to build the
+distribution from a module (``ember.distributions`` or ``torch.distributions``), values in the
+support, and which statistics have closed forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+BATCH = (3, 2)
+
+
+@dataclass
+class Case:
+    """``params(rng)`` gives float64 arrays (the differentiable ones listed in ``grad``, the rest
+    are passed as they are); ``build(D, p)`` builds the distribution from module ``D``;
+    ``value(rng, shape)`` draws points of the support of shape ``shape + event_shape``."""
+
+    name: str
+    params: Callable[[np.random.Generator], dict[str, Any]]
+    build: Callable[[Any, dict[str, Any]], Any]
+    value: Callable[[np.random.Generator, tuple], np.ndarray]
+    stats: tuple[str, ...] = ("mean", "variance", "stddev", "entropy")
+    cdf: bool = False
+    icdf: bool = False
+    grad: tuple[str, ...] = ()
+    event_shape: tuple[int, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+def _pos(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.0) -> np.ndarray:
+    return rng.uniform(lo, hi, BATCH)
+
+
+def _real(rng: np.random.Generator, shape: tuple = BATCH) -> np.ndarray:
+    return rng.normal(size=shape)
+
+
+def _unit(rng: np.random.Generator) -> np.ndarray:
+    return rng.uniform(0.1, 0.9, BATCH)
+
+
+def _bits(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return (rng.random(shape) < 0.5).astype(float)
+
+
+K = 4
+
+
+CASES = [
+    Case(
+        "Normal",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng)},
+        lambda D, p: D.Normal(p["loc"], p["scale"]),
+        lambda rng, s: rng.normal(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("loc", "scale"),
+    ),
+    Case(
+        "Laplace",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng)},
+        lambda D, p: D.Laplace(p["loc"], p["scale"]),
+        lambda rng, s: rng.normal(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("loc", "scale"),
+    ),
+    Case(
+        "Uniform",
+        lambda rng: {"low": -_pos(rng), "high": _pos(rng)},
+        lambda D, p: D.Uniform(p["low"], p["high"]),
+        lambda rng, s: rng.uniform(-0.45, 0.45, s),
+        cdf=True,
+        icdf=True,
+        grad=("low", "high"),
+    ),
+    Case(
+        "Bernoulli_probs",
+        lambda rng: {"probs": _unit(rng)},
+        lambda D, p: D.Bernoulli(probs=p["probs"]),
+        _bits,
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("probs",),
+    ),
+    Case(
+        "Bernoulli_logits",
+        lambda rng: {"logits": _real(rng)},
+        lambda D, p: D.Bernoulli(logits=p["logits"]),
+        _bits,
+        grad=("logits",),
+    ),
+    Case(
+        "Binomial",
+        lambda rng: {"total_count": 7.0, "probs": _unit(rng)},
+        lambda D, p: D.Binomial(p["total_count"], probs=p["probs"]),
+        lambda rng, s: rng.integers(0, 8, s).astype(float),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("probs",),
+    ),
+    Case(
+        "Binomial_logits",
+        lambda rng: {"total_count": rng.integers(1, 9, BATCH).astype(float), "logits": _real(rng)},
+        lambda D, p: D.Binomial(p["total_count"], logits=p["logits"]),
+        lambda rng, s: rng.integers(0, 2, s).astype(float),
+        stats=("mean", "mode", "variance"),
+        grad=("logits",),
+    ),
+    Case(
+        "Categorical_probs",
+        lambda rng: {"probs": rng.uniform(0.1, 1.0, (*BATCH, K))},
+        lambda D, p: D.Categorical(probs=p["probs"]),
+        lambda rng, s: rng.integers(0, K, s),
+        stats=("mode", "entropy"),
+        grad=("probs",),
+    ),
+    Case(
+        "Categorical_logits",
+        lambda rng: {"logits": _real(rng, (*BATCH, K))},
+        lambda D, p: D.Categorical(logits=p["logits"]),
+        lambda rng, s: rng.integers(0, K, s),
+        stats=("mode", "entropy"),
+        grad=("logits",),
+    ),
+    Case(
+        "OneHotCategorical",
+        lambda rng: {"logits": _real(rng, (*BATCH, K))},
+        lambda D, p: D.OneHotCategorical(logits=p["logits"]),
+        lambda rng, s: np.eye(K)[rng.integers(0, K, s[:-1])],
+        stats=("mean", "mode", "variance", "entropy"),
+        grad=("logits",),
+        event_shape=(K,),
+    ),
+]
+
+BY_NAME = {c.name: c for c in CASES}
+
+
+def build(case: Case, module: Any, params: dict[str, Any], requires_grad: bool = False) -> Any:
+    """The distribution of ``case`` in ``module`` with ``params`` as that module's float64
+    tensors (numbers stay numbers)."""
+    converted = {}
+    for key, value in params.items():
+        converted[key] = value if np.isscalar(value) else tensor_of(module, value, requires_grad)
+    return case.build(module, converted)
+
+
+def tensor_of(module: Any, value: np.ndarray, requires_grad: bool = False) -> Any:
+    if module.__name__.startswith("torch"):
+        import torch
+
+        return torch.tensor(value, dtype=torch.float64 if value.dtype.kind == "f" else None)
+    import ember
+
+    dtype = ember.float64 if value.dtype.kind == "f" else None
+    return ember.tensor(value, dtype=dtype, requires_grad=requires_grad and dtype is not None)

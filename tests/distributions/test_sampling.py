@@ -1,0 +1,86 @@
+"""Samples: shapes (sample_shape + batch_shape + event_shape), dtypes, reproducibility under
+ember.manual_seed, and moments of many samples against the closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember
+import ember.distributions as ed
+
+from .cases import BATCH, CASES, build
+
+IDS = [c.name for c in CASES]
+N = 4000  # samples per batch entry; moments are checked to 5 standard errors
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_sample_shapes_and_reproducibility(case):
+    dist = build(case, ed, case.params(np.random.default_rng(0)))
+    for sample_shape in [(), (5,), (2, 3)]:
+        ember.manual_seed(7)
+        x = dist.sample(sample_shape)
+        assert x.shape == (*sample_shape, *BATCH, *case.event_shape)
+        assert not x.requires_grad
+        ember.manual_seed(7)
+        np.testing.assert_array_equal(dist.sample(sample_shape).numpy(), x.numpy())
+    assert dist.support.check(dist.sample((10,))).all()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_sample_moments(case):
+    dist = build(case, ed, case.params(np.random.default_rng(0)))
+    x = dist.sample((N,)).double().numpy()
+    if case.name.startswith("Categorical"):  # moments of the one-hot encoding
+        x = np.eye(dist.probs.shape[-1])[x.astype(int)]
+        mean, var = dist.probs.numpy(), (dist.probs * (1 - dist.probs)).numpy()
+    else:
+        mean, var = dist.mean.detach().numpy(), dist.variance.detach().numpy()
+    se = np.sqrt(var / N)
+    assert np.all(np.abs(x.mean(0) - mean) < 5 * se + 1e-12)
+    # the sample variance has standard error about var * sqrt(2 / N) (more for heavy tails)
+    assert np.all(np.abs(x.var(0) - var) < 8 * var * np.sqrt(2 / N) + 1e-12)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in ("Normal", "Laplace", "Uniform")])
+def test_rsample_carries_the_graph_and_sample_does_not(case):
+    dist = build(case, ed, case.params(np.random.default_rng(0)), requires_grad=True)
+    assert dist.has_rsample
+    assert dist.rsample((2,)).requires_grad
+    assert not dist.sample((2,)).requires_grad
+
+
+def test_float32_parameters_give_float32_samples():
+    for dist in (ed.Normal(0.0, 1.0), ed.Uniform(0.0, 1.0), ed.Bernoulli(0.3)):
+        assert dist.sample((3,)).dtype == ember.float32
+        assert dist.log_prob(dist.sample((3,))).dtype == ember.float32
+    assert ed.Categorical(logits=ember.zeros(3)).sample((2,)).dtype == ember.int64
+
+
+def test_categorical_frequencies_follow_probs():
+    probs = ember.tensor([0.1, 0.0, 0.6, 0.3], dtype=ember.float64)
+    x = ed.Categorical(probs).sample((20000,)).numpy()
+    freq = np.bincount(x, minlength=4) / x.size
+    assert freq[1] == 0
+    np.testing.assert_allclose(freq, probs.numpy(), atol=0.015)
+
+
+def test_no_rsample_where_not_reparameterizable():
+    with pytest.raises(NotImplementedError):
+        ed.Bernoulli(0.5).rsample()
+    with pytest.raises(NotImplementedError):
+        ed.Categorical(logits=ember.zeros(3)).rsample()
+
+
+def test_sample_n_warns_and_samples():
+    with pytest.warns(FutureWarning, match="sample_n"):
+        assert ed.Normal(0.0, 1.0).sample_n(4).shape == (4,)
+
+
+def test_straight_through_one_hot_passes_gradients_to_probs():
+    probs = ember.tensor([0.2, 0.3, 0.5], dtype=ember.float64, requires_grad=True)
+    x = ed.OneHotCategoricalStraightThrough(probs=probs).rsample((6,))
+    assert sorted(np.unique(x.detach().numpy())) == [0.0, 1.0]
+    (x * ember.tensor([1.0, 2.0, 3.0], dtype=ember.float64)).sum().backward()
+    assert probs.grad is not None and np.any(probs.grad.numpy() != 0)

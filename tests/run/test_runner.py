@@ -1,0 +1,154 @@
+"""`ember run SCRIPT.py`: torch served by ember in that process only, run as python runs it."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import ember
+from ember.run import torch_alias
+
+
+def _run(tmp_path, source, *args, via=("-m", "ember.run")):
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    return subprocess.run(
+        [sys.executable, *via, "script.py", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+@pytest.fixture
+def torch_view():
+    """``import torch`` served by ember inside this test, undone afterwards."""
+    saved_meta_path = list(sys.meta_path)
+    torch_alias.install()
+    yield
+    sys.meta_path[:] = saved_meta_path
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        del sys.modules[name]
+    torch_alias._modules.clear()
+
+
+def test_the_script_sees_what_python_gives_it(tmp_path):
+    (tmp_path / "helper.py").write_text("VALUE = 7\n")
+    result = _run(
+        tmp_path,
+        """
+        import os, sys
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        import helper  # the script's directory comes first on sys.path
+        print(__name__, sys.argv[1:], __file__ == os.path.abspath("script.py"), helper.VALUE)
+        print(torch.__name__, torch.__version__, nn.__name__, F.__name__, DataLoader.__module__)
+        print(sys.path[0] == os.path.dirname(os.path.realpath(__file__)))
+        sys.exit(3)
+        """,
+        "--lr",
+        "0.1",
+        via=("-m", "ember.cli.main", "run"),
+    )
+    assert result.returncode == 3, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "__main__ ['--lr', '0.1'] True 7"
+    expected = f"ember {ember.__version__} ember.nn ember.nn.functional ember.data.dataloader"
+    assert lines[1] == expected
+    assert lines[2] == "True"
+
+
+def test_a_failing_script_exits_1_with_its_own_traceback(tmp_path):
+    result = _run(tmp_path, "import torch\n\ndef f():\n    raise ValueError('boom')\n\nf()\n")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[1].endswith('script.py", line 6, in <module>')  # no frame of the runner
+    assert lines[-1] == "ValueError: boom"
+
+
+def test_a_missing_name_names_torch_and_the_script_line(tmp_path):
+    result = _run(
+        tmp_path,
+        """
+        import torch
+        assert not hasattr(torch, "no_such_function")
+        assert getattr(torch.nn, "NoSuchLayer", None) is None
+        x = torch.no_such_function(1)
+        """,
+    )
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert "NotInEmberError: ember does not provide torch.no_such_function" in last
+    assert "script.py, line 5" in last
+    assert "torch_alias.py" not in result.stderr  # the lookup's own frames are not shown
+
+
+def test_a_missing_tensor_method_is_named_as_torch_spells_it(tmp_path):
+    result = _run(tmp_path, "import torch\ntorch.ones(2).no_such_method()\n")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "ember does not provide torch.Tensor.no_such_method"
+
+
+def test_a_missing_module_is_an_import_error_that_names_it(tmp_path):
+    result = _run(
+        tmp_path,
+        """
+        try:
+            import torch.no_such_module
+        except ImportError as e:
+            print(e)
+        """,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ember does not provide torch.no_such_module (")
+
+
+def test_torch_is_not_installed_or_shadowed_for_other_processes(tmp_path):
+    assert _run(tmp_path, "import torch\n").returncode == 0
+    plain = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.__name__, torch.__file__)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    if plain.returncode != 0:  # no torch here: the plain process must say so
+        assert "No module named 'torch'" in plain.stderr
+    else:
+        name, file = plain.stdout.split()
+        assert name == "torch" and "ember" not in file
+    assert not any(p.name.startswith("torch") for p in tmp_path.iterdir())
+
+
+def test_help_and_a_missing_script(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ember.run", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and "SCRIPT.py" in result.stdout
+    result = _run(tmp_path, "", via=("-m", "ember.run", "missing.py"))
+    assert result.returncode == 2 and "can't open file 'missing.py'" in result.stderr
+
+
+def test_views_forward_to_ember_and_never_replace_its_modules(torch_view):
+    import torch
+    import torch.nn
+    import torch.utils.data
+
+    assert torch.__name__ == "ember" and torch.Tensor is ember.Tensor
+    assert ember.nn is not torch.nn and ember.nn.Linear is torch.nn.Linear
+    assert torch.utils.data.DataLoader is ember.data.DataLoader
+    assert sys.modules["torch.utils.data"] is torch.utils.data
+    torch.nn.some_setting = 5  # a setting written through the view lands on ember's module
+    assert ember.nn.some_setting == 5
+    del torch.nn.some_setting
+    assert not hasattr(ember.nn, "some_setting")
+    assert "Linear" in dir(torch.nn) and "Linear" in torch.nn.__all__
+    with pytest.raises(torch_alias.NotInEmberError, match=r"torch\.nn\.NoSuchLayer"):
+        torch.nn.NoSuchLayer  # noqa: B018
+    assert os.path.dirname(torch.__file__) == os.path.dirname(ember.__file__)
