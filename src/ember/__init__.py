@@ -11,6 +11,7 @@ from . import (
     ops,
     optim,
     pretrain,
+    random,
     utils,
 )
 from .autograd.grad_mode import (
@@ -22,6 +23,8 @@ from .autograd.grad_mode import (
     set_grad_enabled,
 )
 from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
+from .compat import accelerator, amp, backends, compile, cuda
+from .compat.amp import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled
 from .creation import *
 from .devices import device
 from .dtypes import (
@@ -44,6 +47,7 @@ from .dtypes import bool_ as bool
 from .io import load, save
 from .ops import *
 from .printing import get_printoptions, set_printoptions
+from .random import get_rng_state, initial_seed, seed, set_rng_state
 from .size import Size, channels_last, contiguous_format, memory_format, preserve_format
 from .tensor import Tensor
 from .tensor_functions import *

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from ..backend import xp
 from .elementwise import add, mul
 from .reduce import Reduction, check_floating, check_nonempty, kept, reduce_dims
-from .shape import reshape
+from .shape import autocast_operands, reshape
 
 __all__ = ["addmm", "bmm", "dot", "einsum", "linear", "matmul", "mm", "norm", "outer"]
 
@@ -290,12 +290,14 @@ class Norm(Reduction):
 def matmul(a: Any, b: Any) -> Any:
     """Matrix product with NumPy's rules: 1-D @ 1-D is a dot product, a 1-D operand acts as a
     row (left) or column (right), and leading batch dims broadcast. (n,k) @ (k,m) -> (n,m)."""
+    a, b = autocast_operands(a, b)
     _check_matmul("matmul", a, b)
     return MatMul.apply(a, b)
 
 
 def mm(a: Any, b: Any) -> Any:
     """Product of two matrices: (n,k) @ (k,m) -> (n,m)."""
+    a, b = autocast_operands(a, b)
     _expect_ndim("mm", 2, a, b)
     _check_matmul("mm", a, b)
     return MatMul.apply(a, b)
@@ -303,6 +305,7 @@ def mm(a: Any, b: Any) -> Any:
 
 def bmm(a: Any, b: Any) -> Any:
     """Batched matrix product without broadcasting: (B,n,k) @ (B,k,m) -> (B,n,m)."""
+    a, b = autocast_operands(a, b)
     _expect_ndim("bmm", 3, a, b)
     if _shape(a)[0] != _shape(b)[0]:
         raise ValueError(f"bmm: batch sizes differ: shapes {_shape(a)} and {_shape(b)}")
@@ -325,6 +328,7 @@ def outer(a: Any, b: Any) -> Any:
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """input @ weight.T + bias in one op: (*, in) and (out, in) -> (*, out)."""
+    input, weight, bias = autocast_operands(input, weight, bias)
     sx, sw = _shape(input), _shape(weight)
     if len(sw) == 1:
         out = matmul(input, weight)
@@ -346,6 +350,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Any:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n,m). beta 0 ignores input."""
+    input, mat1, mat2 = autocast_operands(input, mat1, mat2)
     product = mm(mat1, mat2)
     if alpha != 1:
         product = mul(product, alpha)
