@@ -5,7 +5,7 @@ support, and which statistics have closed forms."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,12 @@ class Case:
     icdf: bool = False
     grad: tuple[str, ...] = ()
     event_shape: tuple[int, ...] = ()
-    extra: dict = field(default_factory=dict)
+    batch: tuple[int, ...] = BATCH
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """batch_shape + event_shape."""
+        return (*self.batch, *self.event_shape)
 
 
 def _pos(rng: np.random.Generator, lo: float = 0.5, hi: float = 2.0) -> np.ndarray:
@@ -134,6 +139,117 @@ CASES = [
         lambda rng, s: np.eye(K)[rng.integers(0, K, s[:-1])],
         stats=("mean", "mode", "variance", "entropy"),
         grad=("logits",),
+        event_shape=(K,),
+    ),
+]
+
+
+def _simplex(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rng.dirichlet(np.ones(shape[-1]), shape[:-1])
+
+
+CASES += [
+    Case(
+        "Exponential",
+        lambda rng: {"rate": _pos(rng)},
+        lambda D, p: D.Exponential(p["rate"]),
+        lambda rng, s: rng.exponential(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("rate",),
+    ),
+    Case(
+        "Gamma",
+        lambda rng: {"concentration": _pos(rng, 0.3, 3.0), "rate": _pos(rng)},
+        lambda D, p: D.Gamma(p["concentration"], p["rate"]),
+        lambda rng, s: rng.gamma(1.5, size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration", "rate"),
+    ),
+    Case(
+        "Poisson",
+        lambda rng: {"rate": _pos(rng, 0.5, 5.0)},
+        lambda D, p: D.Poisson(p["rate"]),
+        lambda rng, s: rng.poisson(2.0, s).astype(float),
+        stats=("mean", "mode", "variance", "stddev"),
+        grad=("rate",),
+    ),
+    Case(
+        "Beta",
+        lambda rng: {"concentration1": _pos(rng, 0.5, 3.0), "concentration0": _pos(rng, 0.5, 3.0)},
+        lambda D, p: D.Beta(p["concentration1"], p["concentration0"]),
+        lambda rng, s: rng.uniform(0.05, 0.95, s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration1", "concentration0"),
+    ),
+    Case(
+        "Dirichlet",
+        lambda rng: {"concentration": rng.uniform(0.5, 3.0, (*BATCH, K))},
+        lambda D, p: D.Dirichlet(p["concentration"]),
+        _simplex,
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("concentration",),
+        event_shape=(K,),
+    ),
+]
+
+CASES += [
+    Case(
+        "LogNormal",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng, 0.2, 0.5)},
+        lambda D, p: D.LogNormal(p["loc"], p["scale"]),
+        lambda rng, s: rng.lognormal(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("loc", "scale"),
+    ),
+    Case(
+        "Independent",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng)},
+        lambda D, p: D.Independent(D.Normal(p["loc"], p["scale"]), 1),
+        lambda rng, s: rng.normal(size=s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        grad=("loc", "scale"),
+        event_shape=BATCH[-1:],
+        batch=BATCH[:-1],
+    ),
+    Case(
+        "Transformed_affine_sigmoid",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng), "shift": _real(rng)},
+        lambda D, p: D.TransformedDistribution(
+            D.Normal(p["loc"], p["scale"]),
+            [D.AffineTransform(p["shift"], -2.0), D.SigmoidTransform()],
+        ),
+        lambda rng, s: rng.uniform(0.05, 0.95, s),
+        stats=(),
+        cdf=True,
+        icdf=True,
+        grad=("loc", "scale", "shift"),
+    ),
+    Case(
+        "Transformed_tanh_power",
+        lambda rng: {"loc": _real(rng), "scale": _pos(rng)},
+        lambda D, p: D.TransformedDistribution(
+            D.Laplace(p["loc"], p["scale"]),
+            [D.ExpTransform(), D.PowerTransform(0.5), D.TanhTransform()],
+        ),
+        lambda rng, s: rng.uniform(0.8, 0.99, s),
+        stats=(),
+        cdf=True,
+        icdf=True,
+        grad=("loc", "scale"),
+    ),
+    Case(
+        "Transformed_stick_breaking",
+        lambda rng: {"loc": _real(rng, (*BATCH, K - 1)), "scale": rng.uniform(0.5, 2, K - 1)},
+        lambda D, p: D.TransformedDistribution(
+            D.Independent(D.Normal(p["loc"], p["scale"]), 1), D.StickBreakingTransform()
+        ),
+        _simplex,
+        stats=(),
+        grad=("loc", "scale"),
         event_shape=(K,),
     ),
 ]

@@ -8,7 +8,18 @@ import pytest
 import ember
 import ember.distributions as ed
 
-from .cases import BY_NAME, build
+from .cases import BATCH, BY_NAME, Case, build
+
+# a Uniform inside [0, 1], where the KLs to Beta, Exponential and Gamma are finite
+CASES = {
+    **BY_NAME,
+    "Uniform01": Case(
+        "Uniform01",
+        lambda rng: {"low": rng.uniform(0.05, 0.4, BATCH), "high": rng.uniform(0.6, 0.95, BATCH)},
+        lambda D, p: D.Uniform(p["low"], p["high"]),
+        lambda rng, s: rng.uniform(0.45, 0.55, s),
+    ),
+}
 
 torch = pytest.importorskip("torch")
 td = torch.distributions
@@ -27,12 +38,46 @@ PAIRS = [
     ("Uniform", "Normal"),
     ("Normal", "Uniform"),
     ("Laplace", "Uniform"),
+    ("Beta", "Beta"),
+    ("Dirichlet", "Dirichlet"),
+    ("Exponential", "Exponential"),
+    ("Gamma", "Gamma"),
+    ("Poisson", "Poisson"),
+    ("Bernoulli_probs", "Poisson"),
+    ("Beta", "Exponential"),
+    ("Beta", "Gamma"),
+    ("Beta", "Normal"),
+    ("Beta", "Uniform"),
+    ("Exponential", "Gamma"),
+    ("Exponential", "Normal"),
+    ("Exponential", "Uniform"),
+    ("Exponential", "Beta"),
+    ("Gamma", "Exponential"),
+    ("Gamma", "Normal"),
+    ("Gamma", "Beta"),
+    ("Gamma", "Uniform"),
+    ("Laplace", "Beta"),
+    ("Laplace", "Exponential"),
+    ("Laplace", "Gamma"),
+    ("Normal", "Beta"),
+    ("Normal", "Exponential"),
+    ("Normal", "Gamma"),
+    ("Poisson", "Bernoulli_probs"),
+    ("Poisson", "Binomial"),
+    ("Uniform", "Beta"),
+    ("Uniform", "Exponential"),
+    ("Uniform", "Gamma"),
+    ("Uniform01", "Beta"),
+    ("Uniform01", "Exponential"),
+    ("Uniform01", "Gamma"),
+    ("Independent", "Independent"),
+    ("LogNormal", "LogNormal"),
 ]
 
 
 @pytest.mark.parametrize(("p_name", "q_name"), PAIRS, ids=["-".join(p) for p in PAIRS])
 def test_kl_matches_torch(p_name, q_name):
-    p_case, q_case = BY_NAME[p_name], BY_NAME[q_name]
+    p_case, q_case = CASES[p_name], CASES[q_name]
     p_params = p_case.params(np.random.default_rng(0))
     q_params = q_case.params(np.random.default_rng(1))
     ours = ed.kl_divergence(build(p_case, ed, p_params), build(q_case, ed, q_params))

@@ -9,7 +9,7 @@ import pytest
 import ember
 import ember.distributions as ed
 
-from .cases import BATCH, CASES, build, tensor_of
+from .cases import CASES, build, tensor_of
 
 torch = pytest.importorskip("torch")
 td = torch.distributions
@@ -33,7 +33,7 @@ def test_log_prob(case):
     ours, theirs = _pair(case)
     assert ours.batch_shape == tuple(theirs.batch_shape)
     assert ours.event_shape == tuple(theirs.event_shape)
-    value = case.value(np.random.default_rng(1), (5, *BATCH, *case.event_shape))
+    value = case.value(np.random.default_rng(1), (5, *case.shape))
     _assert_close(ours.log_prob(tensor_of(ed, value)), theirs.log_prob(tensor_of(td, value)))
 
 
@@ -53,9 +53,9 @@ def test_statistics(case):
 @pytest.mark.parametrize("case", [c for c in CASES if c.cdf], ids=lambda c: c.name)
 def test_cdf_and_icdf(case):
     ours, theirs = _pair(case)
-    value = case.value(np.random.default_rng(1), (5, *BATCH))
+    value = case.value(np.random.default_rng(1), (5, *case.batch))
     _assert_close(ours.cdf(tensor_of(ed, value)), theirs.cdf(tensor_of(td, value)))
-    q = np.random.default_rng(2).uniform(0.01, 0.99, (5, *BATCH))
+    q = np.random.default_rng(2).uniform(0.01, 0.99, (5, *case.batch))
     _assert_close(ours.icdf(tensor_of(ed, q)), theirs.icdf(tensor_of(td, q)), rtol=1e-9)
 
 

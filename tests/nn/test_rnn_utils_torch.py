@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,28 @@ def test_pack_sequence_unpack_and_errors():
         rnn.pad_packed_sequence(ep, total_length=2)
     with pytest.raises(RuntimeError, match="padding_side"):
         rnn.pad_sequence(es, padding_side="middle")
+
+
+def test_trunc_normal_is_torchs_algorithm_on_the_same_uniform_draws():
+    t = ember.empty(2000, dtype=ember.float64)
+    ember.nn.init.trunc_normal_(
+        t, mean=0.5, std=2.0, a=-1.0, b=3.0, generator=ember.Generator().manual_seed(3)
+    )
+    u = ember.empty(2000, dtype=ember.float64)
+    low, high = [(1 + math.erf((x - 0.5) / 2.0 / 2**0.5)) / 2 for x in (-1.0, 3.0)]
+    u.uniform_(float(2 * low - 1), float(2 * high - 1), generator=ember.Generator().manual_seed(3))
+    expected = (torch.erfinv(torch.tensor(u.numpy())) * 2.0 * 2**0.5 + 0.5).clamp(-1.0, 3.0)
+    np.testing.assert_allclose(t.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+    assert t.numpy().min() >= -1.0 and t.numpy().max() <= 3.0
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        ember.nn.init.trunc_normal_(ember.empty(3), mean=10.0)
+
+
+def test_clip_grad_value_matches_torch():
+    g = np.random.default_rng(7).standard_normal((3, 4))
+    tp = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    ep = ember.zeros(3, 4, dtype=ember.float64, requires_grad=True)
+    tp.grad, ep.grad = torch.tensor(g), ember.tensor(g, dtype=ember.float64)
+    torch.nn.utils.clip_grad_value_([tp], 0.5, foreach=None)
+    ember.nn.utils.clip_grad_value_([ep], 0.5, foreach=None)
+    np.testing.assert_array_equal(ep.grad.numpy(), tp.grad.numpy())

@@ -10,6 +10,7 @@ from ember.autograd.gradcheck import gradcheck, gradgradcheck
 
 from . import (
     specs_adjoint,
+    specs_attention,
     specs_conv,
     specs_elementwise,
     specs_index,
@@ -33,6 +34,7 @@ SPECS = [
     *specs_special.SPECS,
     *specs_adjoint.SPECS,
     *specs_recurrent.SPECS,
+    *specs_attention.SPECS,
 ]
 ALL = ids(SPECS)
 DIFF = [(s, c) for s, c in ALL if s.differentiable]

@@ -7,12 +7,18 @@ import pytest
 import ember
 from ember.optim import SGD, Adam
 from ember.optim.lr_scheduler import (
+    ChainedScheduler,
+    ConstantLR,
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
     LambdaLR,
     LinearLR,
+    MultiplicativeLR,
     MultiStepLR,
     OneCycleLR,
+    PolynomialLR,
     ReduceLROnPlateau,
     SequentialLR,
     StepLR,
@@ -225,3 +231,77 @@ def test_sequential_warmup_then_decay():
         SequentialLR(opt, [warmup, StepLR(sgd(), 1)], milestones=[2])
     with pytest.raises(ValueError, match="ReduceLROnPlateau"):
         SequentialLR(opt, [warmup, ReduceLROnPlateau(opt)], milestones=[2])
+
+
+def test_cyclic_triangle_and_momentum_by_hand():
+    opt = sgd(momentum=0.9)
+    sched = CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2, step_size_down=2)
+    assert trace(sched, 8) == pytest.approx([0.1, 0.3, 0.5, 0.3, 0.1, 0.3, 0.5, 0.3, 0.1])
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.9)
+    sched.step()
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.85)
+    with pytest.raises(ValueError, match="mode is invalid"):
+        CyclicLR(sgd(momentum=0.9), 0.1, 0.5, mode="zigzag")
+    with pytest.raises(ValueError, match="must support momentum"):
+        CyclicLR(ember.optim.Adagrad([ember.zeros(1, requires_grad=True)]), 0.1, 0.5)
+
+
+class Halving:
+    """A callable object: its attributes travel in the scheduler's state_dict."""
+
+    def __init__(self):
+        self.base = 2.0
+
+    def __call__(self, x):
+        return self.base ** -(x - 1)
+
+
+def test_cyclic_state_dict_keeps_callable_objects_only():
+    fn = Halving()
+    sched = CyclicLR(sgd(), 0.1, 0.5, step_size_up=2, scale_fn=fn, cycle_momentum=False)
+    state = sched.state_dict()
+    assert state["_scale_fn_custom"] == {"base": 2.0} and "_scale_fn_ref" not in state
+    fn.base = 3.0
+    sched.load_state_dict(state)
+    assert fn.base == 2.0
+    plain = CyclicLR(sgd(), 0.1, 0.5, scale_fn=lambda x: 1.0, cycle_momentum=False)
+    assert plain.state_dict()["_scale_fn_custom"] is None
+
+
+def test_warm_restarts_by_hand():
+    sched = CosineAnnealingWarmRestarts(sgd(1.0), T_0=2, T_mult=2)
+    expected = [1.0, 0.5, 1.0, 1 + (math.cos(math.pi / 4) - 1) / 2, 0.5]
+    assert trace(sched, 4) == pytest.approx(expected)
+    sched.step(2.5)  # the second period (length 4) is a quarter through
+    assert sched.get_last_lr()[0] == pytest.approx((1 + math.cos(math.pi / 8)) / 2)
+    assert (sched.T_i, sched.last_epoch) == (4, 2)
+    with pytest.raises(ValueError, match="positive integer T_0"):
+        CosineAnnealingWarmRestarts(sgd(), T_0=0)
+    with pytest.raises(ValueError, match="T_mult >= 1"):
+        CosineAnnealingWarmRestarts(sgd(), T_0=2, T_mult=0)
+
+
+def test_factor_schedules_by_hand():
+    assert trace(ConstantLR(sgd(1.0), factor=0.5, total_iters=2), 3) == [0.5, 0.5, 1.0, 1.0]
+    poly = trace(PolynomialLR(sgd(1.0), total_iters=4, power=2.0), 5)
+    assert poly == pytest.approx([1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0])
+    mult = trace(MultiplicativeLR(sgd(1.0), lambda e: 0.5), 2)
+    assert mult == [1.0, 0.5, 0.25]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ConstantLR(sgd(), factor=2.0)
+    with pytest.raises(TypeError, match="lr_lambda should be a function"):
+        MultiplicativeLR(sgd(), 0.5)
+
+
+def test_chained_scheduler_composes_and_checks():
+    opt = sgd(1.0)
+    chain = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, 0.5)])
+    assert trace(chain, 3) == pytest.approx([0.1, 0.05, 0.25, 0.125])
+    saved = chain.state_dict()
+    assert [s["last_epoch"] for s in saved["_schedulers"]] == [3, 3]
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        ChainedScheduler([ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="same optimizer"):
+        ChainedScheduler([StepLR(opt, 2), StepLR(sgd(), 2)])
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        ChainedScheduler([])

@@ -6,10 +6,25 @@ import numpy as np
 import pytest
 
 import ember
-from ember.optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Optimizer, RMSprop
+from ember.optim import (
+    ASGD,
+    LBFGS,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+    Rprop,
+)
 
-OPTIMIZERS = [SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax]
-TORCH_OPTIONS = [Adam, AdamW, Adadelta, Adamax]  # accept foreach, capturable, differentiable
+# accept foreach, capturable, differentiable
+TORCH_OPTIONS = [Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD]
+OPTIMIZERS = [SGD, Adagrad, RMSprop, *TORCH_OPTIONS]
 
 
 def param(*values, dtype="float64"):
@@ -197,6 +212,12 @@ def test_negative_learning_rate_is_rejected(cls):
         (Adadelta, {"eps": -1.0}, "epsilon"),
         (Adamax, {"betas": (0.9, 1.0)}, "beta parameter at index 1"),
         (Adamax, {"weight_decay": -1e-3}, "weight_decay"),
+        (NAdam, {"momentum_decay": -1.0}, "momentum_decay"),
+        (NAdam, {"betas": (-0.1, 0.9)}, "beta parameter at index 0"),
+        (RAdam, {"eps": -1.0}, "epsilon"),
+        (Rprop, {"etas": (1.2, 0.5)}, "eta values"),
+        (Rprop, {"etas": (0.0, 1.2)}, "eta values"),
+        (ASGD, {"weight_decay": -1.0}, "weight_decay"),
     ],
 )
 def test_invalid_hyperparameters(cls, kwargs, match):
@@ -350,3 +371,49 @@ def test_sub_scaled_matches_the_expression():
     expected = p - np.float32(0.3) * x
     sub_scaled(p, 0.3, x)
     np.testing.assert_array_equal(p, expected)
+
+
+# ---------------------------------------------------------------------------- L-BFGS
+def quadratic_closure(opt, x, target):
+    calls = []
+
+    def closure():
+        opt.zero_grad()
+        loss = ((x - ember.tensor(target, dtype=x.dtype)) ** 2 * ember.tensor([1.0, 10.0])).sum()
+        loss.backward()
+        calls.append(loss.item())
+        return loss
+
+    return closure, calls
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_closure_contract(line_search_fn):
+    """``step(closure)`` calls the closure several times and returns its first loss."""
+    x = param(3.0, -2.0)
+    opt = LBFGS([x], lr=0.5, max_iter=7, line_search_fn=line_search_fn)
+    closure, calls = quadratic_closure(opt, x, [1.0, 2.0])
+    first = opt.step(closure)
+    assert first.item() == calls[0] == 4.0 + 160.0
+    assert 1 < len(calls) <= opt.param_groups[0]["max_eval"]
+    state = opt.state[x]
+    assert state["func_evals"] == len(calls) and state["n_iter"] <= 7
+    assert calls[-1] < calls[0] / 10
+    assert x.grad is not None and x.requires_grad and x.is_leaf
+
+
+def test_lbfgs_stops_at_a_stationary_point_and_takes_one_group():
+    x = param(1.0, 2.0)
+    opt = LBFGS([x])
+    closure, calls = quadratic_closure(opt, x, [1.0, 2.0])
+    assert opt.step(closure).item() == 0.0 and len(calls) == 1
+    assert x.tolist() == [1.0, 2.0]
+    assert opt.param_groups[0]["max_eval"] == 25
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        LBFGS([{"params": [param(1.0)]}, {"params": [param(2.0)]}])
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        opt.add_param_group({"params": [param(1.0)]})
+    y = param(3.0, 3.0)
+    bad = LBFGS([y], line_search_fn="backtracking")
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        bad.step(quadratic_closure(bad, y, [0.0, 0.0])[0])

@@ -61,6 +61,37 @@ CASES = [
         maximize=[False, True],
     ),
     ("Adamax", {"eps": 1e-3, "foreach": False}),
+    *combos(
+        "NAdam",
+        {"lr": 0.01},
+        weight_decay=[0, 1e-2],
+        decoupled_weight_decay=[False, True],
+        maximize=[False, True],
+    ),
+    ("NAdam", {"lr": 0.02, "betas": (0.5, 0.9), "momentum_decay": 0.1, "eps": 1e-4}),
+    *combos(
+        "RAdam",
+        {"lr": 0.01},
+        weight_decay=[0, 1e-2],
+        decoupled_weight_decay=[False, True],
+        maximize=[False, True],
+    ),
+    ("RAdam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3, "foreach": True}),
+    *combos(
+        "Rprop",
+        {"lr": 0.01},
+        etas=[(0.5, 1.2), (0.3, 1.5)],
+        step_sizes=[(1e-6, 50), (1e-3, 0.02)],
+        maximize=[False, True],
+    ),
+    *combos(
+        "ASGD",
+        {"lr": 0.05},
+        t0=[1e6, 10],
+        weight_decay=[0, 1e-2],
+        maximize=[False, True],
+    ),
+    ("ASGD", {"lr": 0.1, "lambd": 0.01, "alpha": 0.5, "t0": 5, "foreach": True}),
 ]
 
 
@@ -109,11 +140,11 @@ def torch_loss(params, x, y):
     return torch.nn.functional.cross_entropy(h, torch.tensor(y))
 
 
-def train(lib, optim, loss_fn, name, kwargs, use_closure):
+def train(lib, optim, loss_fn, name, kwargs, use_closure, data=None):
     params = [lib.tensor(w, dtype=lib.float64, requires_grad=True) for w in initial_weights()]
     opt = getattr(optim, name)(params, **kwargs)
     losses = []
-    for x, y in batches():
+    for x, y in batches() if data is None else data:
 
         def closure(x=x, y=y):
             opt.zero_grad()
@@ -126,7 +157,7 @@ def train(lib, optim, loss_fn, name, kwargs, use_closure):
         else:
             losses.append(closure().item())
             opt.step()
-    return losses, [p.detach().numpy() for p in params]
+    return losses, [p.detach().numpy() for p in params], to_lib(opt.state_dict()["state"], np)
 
 
 @pytest.mark.parametrize(
@@ -135,13 +166,46 @@ def train(lib, optim, loss_fn, name, kwargs, use_closure):
 )
 def test_loss_trajectory_matches_torch(name, kwargs):
     use_closure = "momentum" in kwargs
-    ours, our_params = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
-    theirs, their_params = train(torch, torch.optim, torch_loss, name, kwargs, False)
+    ours, our_params, our_state = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
+    theirs, their_params, their_state = train(torch, torch.optim, torch_loss, name, kwargs, False)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
     for a, b in zip(our_params, their_params):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert_same_state(our_state, their_state)
     moved = max(np.abs(a - w).max() for a, w in zip(our_params, initial_weights()))
     assert moved > 1e-3  # the weights really moved
+
+
+LBFGS_CASES = [
+    *combos(
+        "LBFGS",
+        {"max_iter": 5},
+        line_search_fn=[None, "strong_wolfe"],
+        lr=[0.5, 1],
+        history_size=[100, 3],
+    ),
+    ("LBFGS", {"max_iter": 8, "max_eval": 5, "line_search_fn": "strong_wolfe"}),
+    ("LBFGS", {"lr": 0.3, "tolerance_grad": 0.02, "tolerance_change": 1e-3}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [pytest.param(*c, id=case_id(*c)) if type(c) is tuple else c for c in LBFGS_CASES],
+)
+def test_lbfgs_matches_torch(name, kwargs):
+    """Full-batch L-BFGS: each ``step(closure)`` runs several iterations (and line searches)."""
+    x, y = (np.concatenate(parts) for parts in zip(*batches()[:4]))
+    data = [(x, y)] * 6
+    ours, our_params, our_state = train(ember, ember.optim, ember_loss, name, kwargs, True, data)
+    theirs, their_params, their_state = train(
+        torch, torch.optim, torch_loss, name, kwargs, True, data
+    )
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    for a, b in zip(our_params, their_params):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    assert_same_state(our_state, their_state)
+    assert ours[-1] < ours[0] - 0.05
 
 
 def test_float32_training_stays_float32():
@@ -161,19 +225,52 @@ ROUND_TRIPS = [
     ("Adam", {"lr": 0.01, "amsgrad": True}),
     ("Adadelta", {"lr": 0.5, "weight_decay": 1e-2}),
     ("Adamax", {"lr": 0.01}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 1e-2, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 1e-2}),
+    ("Rprop", {"lr": 0.01, "step_sizes": (1e-3, 0.05)}),
+    ("ASGD", {"lr": 0.05, "t0": 3}),
+    ("LBFGS", {"lr": 0.5, "max_iter": 3, "history_size": 4}),
+    ("LBFGS", {"max_iter": 3, "line_search_fn": "strong_wolfe"}),
 ]
 
 
 def to_lib(value, lib):
-    """A ``state_dict`` value with every tensor turned into one of ``lib``."""
+    """A ``state_dict`` value with every tensor turned into one of ``lib`` (or a NumPy array)."""
     if isinstance(value, dict):
         return {k: to_lib(v, lib) for k, v in value.items()}
     if isinstance(value, list):
         return [to_lib(v, lib) for v in value]
     if isinstance(value, (torch.Tensor, ember.Tensor)):
         array = value.detach().numpy()
-        return lib.tensor(array, dtype=getattr(lib, str(array.dtype)))
+        return (
+            array.copy() if lib is np else lib.tensor(array, dtype=getattr(lib, str(array.dtype)))
+        )
     return value
+
+
+def assert_same_state(ours, theirs):
+    """Optimizer states (as ``to_lib(..., np)`` gives them): the same keys, types and values
+    (a scalar may be a number on one side and a 0-d tensor on the other, as L-BFGS's ``t``)."""
+    ours, theirs = (
+        v.item() if isinstance(v, np.ndarray) and not v.ndim else v for v in (ours, theirs)
+    )
+    if isinstance(ours, (int, float)) and isinstance(theirs, (int, float)):
+        assert ours == pytest.approx(theirs, rel=1e-6, abs=1e-9)
+        return
+    assert type(ours) is type(theirs)
+    if isinstance(ours, dict):
+        assert list(ours) == list(theirs)
+        for k in ours:
+            assert_same_state(ours[k], theirs[k])
+    elif isinstance(ours, list):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same_state(a, b)
+    elif isinstance(ours, np.ndarray):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+    else:
+        assert ours == theirs
 
 
 def steps(opt, loss_fn, params, data):
@@ -189,7 +286,7 @@ def steps(opt, loss_fn, params, data):
 
 
 @pytest.mark.parametrize("direction", ["torch->ember", "ember->torch"])
-@pytest.mark.parametrize(("name", "kwargs"), ROUND_TRIPS, ids=[n for n, _ in ROUND_TRIPS])
+@pytest.mark.parametrize(("name", "kwargs"), ROUND_TRIPS, ids=[case_id(*c) for c in ROUND_TRIPS])
 def test_checkpoint_continues_in_the_other_library(name, kwargs, direction):
     """A ``state_dict`` of one library, tensors converted, resumes the same run in the other."""
     libs = [(torch, torch.optim, torch_loss), (ember, ember.optim, ember_loss)]

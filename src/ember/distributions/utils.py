@@ -20,6 +20,8 @@ __all__ = [
     "logits_to_probs",
     "probs_or_logits",
     "probs_to_logits",
+    "sum_rightmost",
+    "xlogy",
 ]
 
 
@@ -75,3 +77,15 @@ def probs_or_logits(probs: Any, logits: Any) -> None:
     """Raise unless exactly one of ``probs`` and ``logits`` is given."""
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """x * log(y), and 0 where x == 0 (so 0 log 0 = 0)."""
+    return ops.where(x == 0, 0.0, x * y.log())
+
+
+def sum_rightmost(value: Tensor, dim: int) -> Tensor:
+    """Sum the ``dim`` rightmost dims of ``value`` (none when ``dim`` is 0)."""
+    if dim == 0:
+        return value
+    return value.reshape(*value.shape[: value.ndim - dim], -1).sum(-1)

@@ -4,6 +4,7 @@ formulas, run under ``no_grad``; each function returns the tensor it filled."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -111,14 +112,22 @@ def trunc_normal_(
     b: float = 2.0,
     generator: Generator | None = None,
 ) -> Tensor:
-    """Fill with N(mean, std^2) restricted to [a, b] (out-of-range draws are redrawn)."""
-    rng = backend.rng(generator)
-    values = rng.normal(mean, std, tensor.shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = rng.normal(mean, std, int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _copy(tensor, values)
+    """Fill with N(mean, std^2) truncated to [a, b], by PyTorch's method: uniform draws between
+    the CDF values of a and b, mapped through the inverse normal CDF (via erfinv), then clamped."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of "
+            "values may be incorrect.",
+            stacklevel=2,
+        )
+    low = (1.0 + math.erf((a - mean) / std / math.sqrt(2.0))) / 2.0
+    high = (1.0 + math.erf((b - mean) / std / math.sqrt(2.0))) / 2.0
+    with no_grad():
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+        tensor.copy_(tensor.erfinv())
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        return tensor.clamp_(min=a, max=b)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

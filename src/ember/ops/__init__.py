@@ -12,6 +12,7 @@ from . import (
     nn,
     normalization,
     pooling,
+    random,
     reduce,
     shape,
     special,
@@ -27,6 +28,7 @@ from .loss import *
 from .nn import *
 from .normalization import *
 from .pooling import *
+from .random import *
 from .reduce import *
 from .shape import *
 from .special import *
@@ -43,6 +45,7 @@ __all__ = [
     *nn.__all__,
     *normalization.__all__,
     *pooling.__all__,
+    *random.__all__,
     *reduce.__all__,
     *shape.__all__,
     *special.__all__,

@@ -44,7 +44,7 @@ _BERNOULLI = (
     -3617 / 510,
     43867 / 798,
 )
-_SHIFT = 15.0  # the asymptotic series are summed from here on (after the recurrence)
+_SHIFT = 10.0  # the asymptotic series are summed from here on (after the recurrence)
 
 
 def _as_float64(a: Any) -> tuple[Any, Any]:
@@ -74,7 +74,7 @@ def _lgamma(x: Any) -> Any:
 
 @_quiet
 def _digamma(x: Any) -> Any:
-    """digamma(x): the recurrence up to 15, then the asymptotic series; reflection below 0.5."""
+    """digamma(x): the recurrence up to 10, then the asymptotic series; reflection below 0.5."""
     reflect = x < 0.5
     y = xp.where(reflect, 1 - x, x)
     acc = xp.zeros_like(y)
@@ -96,7 +96,7 @@ def _digamma(x: Any) -> Any:
 
 @_quiet
 def _polygamma(n: int, x: Any) -> Any:
-    """polygamma(n, x), n >= 1: the recurrence up to 15, then the asymptotic series
+    """polygamma(n, x), n >= 1: the recurrence up to 10, then the asymptotic series
     (-1)^(n+1) [(n-1)!/y^n + n!/(2 y^(n+1)) + sum_k B_2k (2k+n-1)!/(2k)! / y^(2k+n)]."""
     if n == 0:
         return _digamma(x)

@@ -72,11 +72,7 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = self._zeros(param)
         step = self._count_step(state)
         lr, (beta1, beta2) = group["lr"], group["betas"]
-        if group["decoupled_weight_decay"]:
-            param *= 1 - lr * group["weight_decay"]
-            g = -grad if group["maximize"] else grad
-        else:
-            g = self._direction(param, grad, group)
+        g = self._direction(param, grad, group)
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
         scratch *= 1 - beta1

@@ -125,12 +125,18 @@ class Optimizer:
 
     @staticmethod
     def _direction(param: np.ndarray, grad: np.ndarray, group: dict[str, Any]) -> np.ndarray:
-        """The gradient as the classic rules see it: negated under ``maximize``, plus the L2 term
-        ``weight_decay * param``. A new array when it differs from ``grad``."""
+        """The gradient as the rules see it: negated under ``maximize``, plus the L2 term
+        ``weight_decay * param``; with ``decoupled_weight_decay`` the decay instead shrinks
+        ``param *= 1 - lr * weight_decay`` in place. A new array when it differs from ``grad``."""
         if group.get("maximize", False):
             grad = -grad
-        wd = group["weight_decay"]
-        return grad + wd * param if wd != 0 else grad
+        wd = group.get("weight_decay", 0)
+        if wd == 0:
+            return grad
+        if group.get("decoupled_weight_decay", False):
+            param *= 1 - group["lr"] * wd
+            return grad
+        return grad + wd * param
 
     @staticmethod
     def _zeros(param: np.ndarray, fill: float = 0.0) -> Tensor:
@@ -146,7 +152,8 @@ class Optimizer:
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``; parameters
-        are numbered in group order and the state tensors are the optimizer's own."""
+        are numbered in group order and the state tensors are the optimizer's own. Parameters
+        with no state are left out, as in PyTorch."""
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -154,7 +161,9 @@ class Optimizer:
             packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
             groups.append(packed)
         state = {
-            index[id(p)] if isinstance(p, Tensor) else p: dict(s) for p, s in self.state.items()
+            index[id(p)] if isinstance(p, Tensor) else p: dict(s)
+            for p, s in self.state.items()
+            if s  # a parameter whose rule keeps no state (SGD without momentum) is left out
         }
         return {"state": state, "param_groups": groups}
 
@@ -230,9 +239,15 @@ def sub_scaled(param: np.ndarray, scale: float, x: np.ndarray) -> None:
         flat_p[start : start + _CHUNK] -= np.multiply(part, scale, out=scratch[: part.size])
 
 
+def scalar_state(value: float) -> Tensor:
+    """A 0-d float32 state value (step counters, ASGD's ``eta``, NAdam's ``mu_product``), as
+    PyTorch keeps them with the default dtype float32."""
+    return Tensor(value, dtype="float32")
+
+
 def step_counter() -> Tensor:
     """A new step counter: a 0-d float32 zero, as PyTorch keeps it."""
-    return Tensor(0.0, dtype="float32")
+    return scalar_state(0.0)
 
 
 def torch_options(

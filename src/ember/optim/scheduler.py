@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import types
 import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .optimizer import Optimizer
@@ -98,3 +100,74 @@ def per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
             )
         return list(value)
     return [value] * groups
+
+
+class LambdaScheduler(LRScheduler):
+    """Base of ``LambdaLR`` and ``MultiplicativeLR``: one function of the epoch per param group
+    (``lr_lambdas``). Their ``state_dict`` saves the ``__dict__`` of callable objects, never plain
+    functions, as PyTorch's does."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        self.optimizer = optimizer
+        groups = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != groups:
+                raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * groups
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain functions are not saved; callable objects save their ``__dict__``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(f, types.FunctionType) else f.__dict__.copy()
+            for f in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        self.__dict__.update(state)
+        for f, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                f.__dict__.update(attrs)
+
+
+def init_momentum_cycle(
+    optimizer: Optimizer,
+    base_momentum: float | list[float],
+    max_momentum: float | list[float],
+    last_epoch: int,
+) -> bool:
+    """Shared set-up of the schedulers that cycle momentum (or Adam's beta1) against the rate:
+    on a fresh start each group gets ``max_momentum``/``base_momentum`` entries and starts at its
+    ``max_momentum``. Returns whether the optimizer's momentum is ``betas[0]``."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
+    use_beta1 = "betas" in optimizer.defaults
+    highs = per_group("max_momentum", optimizer, max_momentum)
+    lows = per_group("base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for group, high, low in zip(optimizer.param_groups, highs, lows):
+            set_momentum(group, high, use_beta1)
+            group["max_momentum"] = high
+            group["base_momentum"] = low
+    return use_beta1
+
+
+def set_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> None:
+    """Set a group's ``momentum``, or the first of its ``betas``."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value

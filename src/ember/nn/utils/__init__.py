@@ -62,8 +62,11 @@ def clip_grad_norm_(
     return Tensor(total, dtype=dtype)
 
 
-def clip_grad_value_(parameters: Parameters, clip_value: float) -> None:
-    """Clamp every gradient in place to [-clip_value, clip_value]."""
+def clip_grad_value_(
+    parameters: Parameters, clip_value: float, foreach: bool | None = None
+) -> None:
+    """Clamp every gradient in place to [-clip_value, clip_value] (``foreach`` is accepted;
+    there is one implementation)."""
     clip_value = float(clip_value)
     with no_grad():
         for g in _grads(parameters):
