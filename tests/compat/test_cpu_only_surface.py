@@ -44,7 +44,7 @@ def test_queries_answer_as_torch(query):
 def test_calls_that_need_cuda_raise_as_torch(call):
     for lib in (ember, torch):
         with pytest.raises(AssertionError, match="not compiled with CUDA"):
-            eval(f"lib.{call}")
+            eval(f"lib.{call}", {"lib": lib})
 
 
 def test_accelerator_calls_raise_as_torch():
