@@ -9,7 +9,7 @@ FASHION := /usr/share/datasets/fashion-mnist
 $(VENV)/.ember-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,plots]'
+	$(PY) -m pip install --quiet -e '.[test,plots,mpi,onnx]'
 	touch $@
 
 # Fashion-MNIST comes from Debian's package; installing it needs root and apt.

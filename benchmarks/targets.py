@@ -47,12 +47,33 @@ TARGETS = [
     *_mlp(512, "numpy", 1.1),
     *_mlp(32, "numpy", 1.2),
     Target("CNN step <= 1.25x PyTorch", "cnn step b64", 1.25, "torch"),
+    Target(
+        "GPT training step <= 1.5x PyTorch",
+        "gpt step (2 layers, 128 wide, block 64, b32)",
+        1.5,
+        "torch",
+    ),
+    Target(
+        "LSTM language-model step <= 1.5x PyTorch",
+        "lstm lm step (2x256, seq 35, b20, vocab 10k)",
+        1.5,
+        "torch",
+    ),
     Target("epoch <= 1.1x NumPy reference", "epoch 60000 samples b128", 1.1, "numpy"),
     Target(
         "peak memory increase <= 1.25x NumPy reference",
         "peak memory, mlp b512 20 steps",
         1.25,
         "numpy",
+    ),
+    *(
+        Target(
+            f"all_reduce of {n:,} floats <= 1.05x mpi4py's Allreduce",
+            f"allreduce {n} floats",
+            1.05,
+            "numpy",
+        )
+        for n in (1_000_000, 4_000_000)  # 4 and 16 MB: from 1 MB up
     ),
     Target("import ember < 0.3 s", "import time", 0.3),
     Target("import ember < 40 MiB RSS", "import RSS", 40.0),

@@ -7,11 +7,14 @@ from . import (
     distributed,
     distributions,
     func,
+    linalg,
     nn,
+    onnx,
     ops,
     optim,
     pretrain,
     random,
+    special,
     utils,
 )
 from .autograd.grad_mode import (

@@ -16,7 +16,7 @@ import numpy as np
 class dtype:  # noqa: N801 (PyTorch's name)
     """A tensor element type (``ember.float32``); compares equal to the same NumPy dtype."""
 
-    __slots__ = ("_name", "_np", "is_complex", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("_name", "_np", "is_complex", "is_floating_point", "is_signed", "itemsize", "kind")
 
     def __init__(self, name: str, np_dtype: Any) -> None:
         self._name = name
@@ -25,6 +25,9 @@ class dtype:  # noqa: N801 (PyTorch's name)
         self.is_complex = self._np.kind == "c"
         self.is_signed = self._np.kind not in "bu"
         self.itemsize = self._np.itemsize
+        # NumPy's kind letter ("f" for bfloat16 too, whose NumPy kind is "V"), for code written
+        # against NumPy dtypes
+        self.kind = "f" if self.is_floating_point else self._np.kind
 
     @property
     def dtype(self) -> np.dtype:

@@ -1,10 +1,11 @@
 """``ember.save`` / ``ember.load``: checkpoints as safetensors files, never pickle.
 
 Tensors are stored as safetensors entries; the structure around them (dicts, lists, tuples, ints,
-floats, strings, bools, None) is JSON in the file's metadata under the key ``"ember"``, with each
-tensor referenced by its entry name. A flat state_dict (str -> Tensor) is stored under its own
-keys, so the file is a plain safetensors file that ``safetensors.torch.load_file`` reads. Writes
-are atomic: a killed run leaves either the old file or the new one.
+floats, strings, bools, None, dtypes) is JSON in the file's metadata under the key ``"ember"``,
+with each tensor referenced by its entry name. A flat state_dict (str -> Tensor) is stored under
+its own keys, so the file is a plain safetensors file that ``safetensors.torch.load_file`` reads.
+``f`` is a path, an ``os.PathLike`` or a binary file object; the bytes are the same either way.
+Writes to a path are atomic: a killed run leaves either the old file or the new one.
 """
 
 from __future__ import annotations
@@ -12,19 +13,24 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
+from safetensors.numpy import load as load_bytes
+from safetensors.numpy import save as save_bytes
 from safetensors.numpy import save_file
 
 from . import backend
 from .tensor import Tensor
 
 __all__ = ["CheckpointError", "atomic_write", "load", "save"]
+
+FileLike = str | os.PathLike | IO[bytes]
 
 _META_KEY = "ember"
 _FORMAT_VERSION = 1
@@ -60,9 +66,9 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
     path = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(path)
     tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    mode = os.stat(tmp).st_mode  # 0o666 less the umask, kept if a writer recreates the file
-    try:
+    try:  # from the file's creation on: an interrupt anywhere leaves no temporary file behind
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        mode = os.stat(tmp).st_mode  # 0o666 less the umask, kept if a writer recreates the file
         yield tmp
         os.chmod(tmp, mode)
         fd = os.open(tmp, os.O_RDWR)
@@ -76,6 +82,20 @@ def atomic_write(path: str | os.PathLike) -> Iterator[str]:
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def remove_stale_temporaries(folder: str | os.PathLike, names: Iterable[str]) -> list[str]:
+    """Delete the temporary files that ``atomic_write`` of ``folder/NAME`` left when its process
+    was killed (SIGKILL, power loss); returns their paths. Call it before writing there again."""
+    removed = []
+    for name in names:
+        pattern = re.compile(rf"\.{re.escape(name)}\.[0-9a-f]{{12}}\.tmp")
+        for entry in os.scandir(folder):
+            if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(entry.path)
+    return removed
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -94,6 +114,8 @@ class _Encoder:
             return self._tensor(obj, path)
         if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
             return self.encode(obj.item(), path)
+        if isinstance(obj, np.dtype) and obj in backend.DTYPES:
+            return {"dtype": str(obj)}
         if isinstance(obj, list):
             return [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]
         if isinstance(obj, tuple):
@@ -109,7 +131,8 @@ class _Encoder:
             return {"items": items}
         raise TypeError(
             f"ember.save: cannot save an object of type {type(obj).__name__} at {path or '.'}; "
-            "supported are tensors, NumPy arrays, dicts, lists, tuples, int, float, str, bool, None"
+            "supported are tensors, NumPy arrays, dicts, lists, tuples, int, float, str, bool, "
+            "None and dtypes (ember never pickles)"
         )
 
     def _tensor(self, obj: Tensor | np.ndarray, path: str) -> dict:
@@ -131,30 +154,49 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def save(obj: Any, f: str | os.PathLike) -> None:
-    """Save tensors and plain Python structure to the safetensors file ``f`` (atomically).
+def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int = 2) -> None:
+    """Save tensors and plain Python structure to ``f``: a path (written atomically), an
+    ``os.PathLike`` or a binary file object such as ``io.BytesIO`` or ``open(path, "wb")``.
 
-    >>> import ember, os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
-    >>> ember.save({"w": ember.tensor([1.0, 2.0]), "epoch": 3}, path)
-    >>> ember.load(path)["epoch"]
+    Anything outside tensors, NumPy arrays, dicts, lists, tuples, numbers, strings, None and
+    dtypes is refused with a ``TypeError`` naming its type and place: nothing is ever pickled, so
+    ``pickle_module`` must stay None (``pickle_protocol`` is accepted and unused).
+
+    >>> import ember, io
+    >>> buffer = io.BytesIO()
+    >>> ember.save({"w": ember.tensor([1.0, 2.0]), "epoch": 3}, buffer)
+    >>> _ = buffer.seek(0)
+    >>> ember.load(buffer)["epoch"]
     3
     """
+    del pickle_protocol
+    if pickle_module is not None:
+        raise ValueError("ember.save never pickles: pickle_module must be None")
     encoder = _Encoder()
     tree = encoder.encode(obj, "")
     header = {"version": _FORMAT_VERSION, "tree": tree}
     metadata = {"format": "pt", _META_KEY: json.dumps(header, allow_nan=False)}
-    with atomic_write(f) as tmp:
-        save_file(encoder.arrays, tmp, metadata=metadata)
+    if isinstance(f, (str, os.PathLike)):
+        with atomic_write(f) as tmp:
+            save_file(encoder.arrays, tmp, metadata=metadata)
+    elif callable(getattr(f, "write", None)):
+        f.write(save_bytes(encoder.arrays, metadata=metadata))
+    else:
+        raise TypeError(
+            f"ember.save: f must be a path or a binary file object, but got {type(f).__name__}"
+        )
 
 
 # ---------------------------------------------------------------------------- decoding
 class _Decoder:
     """Rebuilds the saved object from its JSON tree and the file's arrays."""
 
-    def __init__(self, path: str, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, path: str, arrays: dict[str, np.ndarray], relocate: Callable | None = None
+    ) -> None:
         self.path = path
         self.arrays = arrays
+        self.relocate = relocate  # a callable map_location, given (tensor, "cpu") per tensor
 
     def decode(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -169,6 +211,8 @@ class _Decoder:
             return self._array(node["array"])
         if "float" in node:
             return float(node["float"])
+        if "dtype" in node:
+            return backend.as_dtype(node["dtype"])
         if "tuple" in node:
             return tuple(self.decode(v) for v in node["tuple"])
         if "dict" in node:
@@ -189,7 +233,11 @@ class _Decoder:
                 f"tensor {name!r} has dtype {array.dtype}, which ember does not support "
                 f"({backend.dtype_names()})"
             )
-        return Tensor._make(array, None, False).requires_grad_(requires_grad)
+        tensor = Tensor._make(array, None, False).requires_grad_(requires_grad)
+        if self.relocate is None:
+            return tensor
+        moved = self.relocate(tensor, "cpu")
+        return tensor if moved is None else moved
 
     def error(self, problem: str) -> CheckpointError:
         return CheckpointError(self.path, problem)
@@ -204,13 +252,28 @@ def _read(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     except (SafetensorError, ValueError, TypeError, OSError) as e:
         with open(path, "rb") as fh:
             head = fh.read(2)
-        for magic, what in _FOREIGN_HINTS.items():
-            if head.startswith(magic):
-                raise CheckpointError(path, f"this is {what}; ember reads safetensors") from None
-        raise CheckpointError(
-            path, f"not a readable safetensors file (truncated, corrupt or another format): {e}"
-        ) from None
+        raise _unreadable(path, head, e) from None
     return metadata, arrays
+
+
+def _read_bytes(data: bytes, name: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """The metadata and arrays of a safetensors file's bytes, or a CheckpointError."""
+    try:
+        arrays = load_bytes(data)  # checks the whole layout first
+        size = int.from_bytes(data[:8], "little")
+        metadata = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
+    except (SafetensorError, ValueError, TypeError, AttributeError) as e:
+        raise _unreadable(name, data[:2], e) from None
+    return metadata, arrays
+
+
+def _unreadable(name: str, head: bytes, error: Exception) -> CheckpointError:
+    for magic, what in _FOREIGN_HINTS.items():
+        if head.startswith(magic):
+            return CheckpointError(name, f"this is {what}; ember reads safetensors")
+    return CheckpointError(
+        name, f"not a readable safetensors file (truncated, corrupt or another format): {error}"
+    )
 
 
 def _check_location(map_location: Any) -> None:
@@ -228,20 +291,37 @@ def _check_location(map_location: Any) -> None:
 
 
 def load(
-    f: str | os.PathLike,
+    f: FileLike,
     map_location: str | dict | Callable | None = None,
-    weights_only: bool = True,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
 ) -> Any:
-    """Load an object saved by ``ember.save`` (or any safetensors file, as a dict of tensors).
+    """Load an object saved by ``ember.save`` (or any safetensors file, as a dict of tensors) from
+    a path, an ``os.PathLike`` or a binary file object (read from its current position).
 
-    ``map_location`` may name a device (only ``"cpu"`` exists). ``weights_only`` is accepted for
-    PyTorch compatibility and changes nothing: loading never executes code.
+    ``weights_only`` is PyTorch 2.13's switch, True by default (None means True). Loading never
+    unpickles, so ``weights_only=False`` loads the same objects and still refuses a pickle file
+    (``CheckpointError``); with ``pickle_module`` given it must be False, as in PyTorch.
+    ``map_location`` may be a device (``"cpu"``; an accelerator fails as in a CPU-only PyTorch),
+    a dict of saved to new locations, or a callable ``fn(tensor, "cpu")`` applied to every loaded
+    tensor (None keeps it).
     """
-    del weights_only
+    if pickle_module is not None and weights_only is not False:
+        raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     _check_location(map_location)
-    path = os.fspath(f)
-    metadata, arrays = _read(path)
-    decoder = _Decoder(path, arrays)
+    relocate = map_location if callable(map_location) else None
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fspath(f)
+        metadata, arrays = _read(path)
+    elif callable(getattr(f, "read", None)):
+        path = str(getattr(f, "name", f"<{type(f).__name__}>"))
+        metadata, arrays = _read_bytes(f.read(), path)
+    else:
+        raise TypeError(
+            f"ember.load: f must be a path or a binary file object, but got {type(f).__name__}"
+        )
+    decoder = _Decoder(path, arrays, relocate)
     if _META_KEY not in metadata:
         return {name: decoder.decode({"tensor": name}) for name in arrays}
     try:

@@ -16,6 +16,7 @@ from .autograd import engine, function
 from .autograd.grad_mode import state
 from .size import Size
 from .tensor_conversion import ConversionMethods
+from .tensor_inplace import InplaceMethods
 from .tensor_methods import OpMethods
 
 
@@ -33,7 +34,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(ConversionMethods, OpMethods):
+class Tensor(ConversionMethods, OpMethods, InplaceMethods):
     """An n-dimensional array with automatic differentiation (``ember.tensor([1.0, 2.0])``)."""
 
     __slots__ = ("__dict__", "__weakref__", "_data", "_requires_grad", "_vc", "grad_fn")
@@ -303,6 +304,18 @@ class Tensor(ConversionMethods, OpMethods):
     def __rtruediv__(self, other: Any) -> Tensor:
         return ops.div(other, self)
 
+    def __floordiv__(self, other: Any) -> Tensor:
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return ops.remainder(other, self)
+
     def __pow__(self, other: Any) -> Tensor:
         return ops.pow(self, other)
 
@@ -358,8 +371,9 @@ class Tensor(ConversionMethods, OpMethods):
         self._inplace(ops.index_put, index, value)
 
     # ------------------------------------------------------------------ in-place
-    def _inplace(self, op: Callable[..., Tensor], *args: Any) -> Tensor:
-        """Run ``op(self, *args)`` and write the result into self, rebasing self's history on it."""
+    def _inplace(self, op: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+        """Run ``op(self, *args, **kwargs)`` and write the result into self, rebasing self's
+        history on it."""
         if self._inference:
             self._check_inference(f"{op.__name__} in place")
         grad_on = state.grad_enabled
@@ -374,7 +388,7 @@ class Tensor(ConversionMethods, OpMethods):
                 "is not supported; use the out-of-place op or .clone() the view first"
             )
         source = _alias(self)
-        result = op(source, *args)
+        result = op(source, *args, **kwargs)
         node = result.grad_fn
         if node is not None and any(v is source for v in node._saved):
             source._data = source._data.copy()  # the rule needs the value from before the write
@@ -409,38 +423,6 @@ class Tensor(ConversionMethods, OpMethods):
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace(ops.div, other)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.add, other, alpha)
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(ops.sub, other, alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._inplace(ops.mul, other)
-
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace(ops.div, other)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        return self._inplace(ops.clamp, min, max)
-
-    def copy_(self, src: Any) -> Tensor:
-        return self._inplace(ops.copy_from, src)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._inplace(ops.copy_from, value)
-
-    def zero_(self) -> Tensor:
-        return self._inplace(ops.copy_from, 0)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
-        sample = backend.rng(generator).normal(mean, std, self.shape)
-        return self._inplace(ops.copy_from, sample.astype(self.dtype))
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
-        sample = backend.rng(generator).uniform(a, b, self.shape)
-        return self._inplace(ops.copy_from, sample.astype(self.dtype))
 
 
 def _alias(t: Tensor) -> Tensor:

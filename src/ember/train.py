@@ -6,10 +6,12 @@
 
 ``fit`` runs ``optimizer.zero_grad(); loss.backward(); optimizer.step()`` over the batches, shows a
 tqdm bar with the running loss, accuracy and samples per second, and keeps one record per epoch.
+A NaN or infinite loss stops it before that step changes the weights (``NonFiniteLossError``).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +24,18 @@ from .autograd.grad_mode import no_grad
 from .nn.parallel import DistributedDataParallel
 from .tensor import Tensor
 
-__all__ = ["Callback", "History", "confusion_matrix", "evaluate", "fit"]
+__all__ = ["Callback", "History", "NonFiniteLossError", "confusion_matrix", "evaluate", "fit"]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite (``epoch`` and ``step`` count from 1)."""
+
+    def __init__(self, epoch: int, step: int, value: float) -> None:
+        self.epoch, self.step, self.value = epoch, step, value
+        super().__init__(
+            f"the training loss is {value} at epoch {epoch}, step {step}: training diverged "
+            "(a smaller learning rate usually helps)"
+        )
 
 
 class Callback:
@@ -149,18 +162,21 @@ def _train_epoch(
         unit="batch",
     )
     group = _group_of(model)
-    for inputs, target in _batches(bar):
+    for step, (inputs, target) in enumerate(_batches(bar), 1):
         optimizer.zero_grad()
         output = model(inputs)
         loss = loss_fn(output, target)
         n = len(target)
+        if n:
+            value = float(loss.item())
+            if not math.isfinite(value):
+                raise NonFiniteLossError(epoch, step, value)
+            loss_sum += value * n
         if group is None:
             loss.backward()
         else:
             _backward_share(loss, output, n, group)
         optimizer.step()
-        if n:
-            loss_sum += float(loss.item()) * n
         correct += _accuracy_counts(output, target)
         total += n
         elapsed = time.perf_counter() - start

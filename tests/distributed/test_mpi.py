@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import ember
+from ember.cli.main import main
 
 from .mpi import environment, launch, mpiexec, run_worker
 
@@ -18,6 +19,10 @@ from .mpi import environment, launch, mpiexec, run_worker
 def _ok(result):
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": ok") == 2, result.stdout
+
+
+def test_collectives_match_what_each_rank_computes():
+    _ok(run_worker("collectives"))
 
 
 def test_ddp_on_half_batches_equals_one_process_on_the_whole_batch():
@@ -75,6 +80,33 @@ def test_train_on_two_ranks_matches_one_process(tmp_path):
     metrics = json.loads((tmp_path / "two/metrics.json").read_text())
     assert [r["world_size"] for r in metrics] == [2, 2]
     assert ember.load(tmp_path / "two/checkpoint.safetensors")["config"]["world_size"] == 2
+
+
+def test_resume_on_another_number_of_ranks_continues_the_same_run(tmp_path):
+    args = ["train", *SMALL, "--optimizer", "adam", "--schedule", "none"]
+    assert main([*args, "--epochs", "2", "--out", str(tmp_path / "whole")]) == 0
+    assert main([*args, "--epochs", "1", "--out", str(tmp_path / "split")]) == 0
+    resumed = launch([*EMBER, *args, "--epochs", "2", "--out", str(tmp_path / "split"), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    a = _weights(tmp_path / "whole/checkpoint.safetensors")
+    b = _weights(tmp_path / "split/checkpoint.safetensors")
+    for k in a:
+        np.testing.assert_allclose(b[k], a[k], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["denoising", "rbm"])
+def test_pretrain_on_two_ranks_matches_one_process(tmp_path, method):
+    args = ["pretrain", "--data", "synthetic", "--hidden", "32,16", "--method", method]
+    args += ["--epochs", "2", "--batch-size", "25", "--no-progress"]  # shares of 13 and 12
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    two = launch([*EMBER, *args, "--out", str(tmp_path / "two")])
+    assert two.returncode == 0, two.stderr
+    a, b = (
+        _weights(tmp_path / "one/checkpoint.safetensors"),
+        _weights(tmp_path / "two/checkpoint.safetensors"),
+    )
+    for k in a:
+        np.testing.assert_allclose(b[k], a[k], rtol=0, atol=1e-5)
 
 
 def test_a_user_mistake_on_two_ranks_ends_the_job_with_status_2(tmp_path):

@@ -29,6 +29,7 @@ class Case:
     grad: tuple[str, ...] = ()
     event_shape: tuple[int, ...] = ()
     batch: tuple[int, ...] = BATCH
+    cdf_grad: tuple[str, ...] | None = None  # the parameters cdf is differentiable in (all)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -165,7 +166,9 @@ CASES += [
         lambda D, p: D.Gamma(p["concentration"], p["rate"]),
         lambda rng, s: rng.gamma(1.5, size=s),
         stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
         grad=("concentration", "rate"),
+        cdf_grad=("rate",),  # igamma has no derivative in the concentration (as in PyTorch)
     ),
     Case(
         "Poisson",
@@ -251,6 +254,58 @@ CASES += [
         stats=(),
         grad=("loc", "scale"),
         event_shape=(K,),
+    ),
+]
+
+N = 3  # the dimension of the multivariate normals
+
+
+def _tril(rng: np.random.Generator) -> np.ndarray:
+    lower = np.tril(rng.normal(size=(BATCH[0], N, N)), -1)
+    return lower + np.eye(N) * rng.uniform(0.5, 1.5, (BATCH[0], N, 1))
+
+
+def _mvn_params(rng: np.random.Generator) -> dict[str, Any]:
+    return {
+        "loc": rng.normal(size=(BATCH[0], N)),
+        "factor": rng.normal(size=(BATCH[0], N, N)),
+        "identity": np.eye(N),
+    }
+
+
+def _spd(p: dict[str, Any]) -> Any:
+    return p["factor"] @ p["factor"].mT + p["identity"]
+
+
+_MVN = {
+    "stats": ("mean", "mode", "variance", "stddev", "entropy"),
+    "event_shape": (N,),
+    "batch": BATCH[:1],
+}
+CASES += [
+    Case(
+        "MultivariateNormal_covariance",
+        _mvn_params,
+        lambda D, p: D.MultivariateNormal(p["loc"], covariance_matrix=_spd(p)),
+        lambda rng, s: rng.normal(size=s),
+        grad=("loc", "factor"),
+        **_MVN,
+    ),
+    Case(
+        "MultivariateNormal_precision",
+        _mvn_params,
+        lambda D, p: D.MultivariateNormal(p["loc"], precision_matrix=_spd(p)),
+        lambda rng, s: rng.normal(size=s),
+        grad=("loc", "factor"),
+        **_MVN,
+    ),
+    Case(
+        "MultivariateNormal_scale_tril",
+        lambda rng: {"loc": rng.normal(size=N), "scale_tril": _tril(rng)},
+        lambda D, p: D.MultivariateNormal(p["loc"], scale_tril=p["scale_tril"]),
+        lambda rng, s: rng.normal(size=s),
+        grad=("loc", "scale_tril"),
+        **_MVN,
     ),
 ]
 

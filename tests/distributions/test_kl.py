@@ -72,6 +72,8 @@ PAIRS = [
     ("Uniform01", "Gamma"),
     ("Independent", "Independent"),
     ("LogNormal", "LogNormal"),
+    ("MultivariateNormal_covariance", "MultivariateNormal_scale_tril"),
+    ("MultivariateNormal_scale_tril", "MultivariateNormal_precision"),
 ]
 
 

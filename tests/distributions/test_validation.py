@@ -109,3 +109,40 @@ def test_constraints_check_and_repr():
     assert constraints.integer_interval(0, 3).is_discrete
     with pytest.raises(ValueError, match="dependent"):
         constraints.dependent.check(x)
+
+
+def test_multivariate_normal_arguments():
+    loc = ember.zeros(2)
+    with pytest.raises(ValueError, match="Exactly one of covariance_matrix or precision_matrix"):
+        ed.MultivariateNormal(loc)
+    with pytest.raises(ValueError, match="Exactly one of"):
+        ed.MultivariateNormal(loc, ember.eye(2), scale_tril=ember.eye(2))
+    with pytest.raises(ValueError, match="loc must be at least one-dimensional"):
+        ed.MultivariateNormal(ember.tensor(0.0), ember.eye(1))
+    with pytest.raises(ValueError, match="scale_tril matrix must be at least two-dimensional"):
+        ed.MultivariateNormal(loc, scale_tril=ember.ones(2))
+    with pytest.raises(ValueError, match="constraint PositiveDefinite"):
+        ed.MultivariateNormal(loc, ember.tensor([[1.0, 2.0], [2.0, 1.0]]))
+    with pytest.raises(ValueError, match="constraint LowerCholesky"):
+        ed.MultivariateNormal(loc, scale_tril=ember.tensor([[1.0, 1.0], [0.0, 1.0]]))
+    m = ed.MultivariateNormal(loc, scale_tril=ember.eye(2).expand(4, 2, 2))
+    assert m.batch_shape == (4,) and m.event_shape == (2,) and m.loc.shape == (4, 2)
+
+
+def test_messages_equal_pytorch_for_scalar_parameters():
+    torch = pytest.importorskip("torch")
+    td = torch.distributions
+    cases = [
+        (lambda D: D.Normal(0.0, -1.0), None),
+        (lambda D: D.Bernoulli(1.5), None),
+        (lambda D: D.Bernoulli(0.5), lambda D, t: D.log_prob(t(0.5))),
+        (lambda D: D.Exponential(2.0), lambda D, t: D.log_prob(t(-1.0))),
+    ]
+    for make, call in cases:
+        messages = []
+        for module, tensor in ((ed, ember.tensor), (td, torch.tensor)):
+            with pytest.raises(ValueError) as err:
+                dist = make(module)
+                call(dist, tensor)
+            messages.append(str(err.value))
+        assert messages[0] == messages[1]

@@ -60,3 +60,38 @@ SPECS: list[OpSpec] = [
     ),
     OpSpec("erfinv", lambda a: a.erfinv(), _ref("erfinv"), UNARY, domain=(-0.95, 0.95)),
 ]
+
+
+_A = np.array([0.3, 1.0, 2.5, 4.0])  # concentrations on both sides of x = a + 1
+
+
+def _gammainc_ref(a, upper: bool):
+    def ref(x):
+        mpmath = pytest.importorskip("mpmath")
+
+        def one(s, t):
+            bounds = (t, mpmath.inf) if upper else (0, t)
+            return float(mpmath.gammainc(s, *bounds, regularized=True))
+
+        return np.vectorize(one, otypes=[float])(a, x)
+
+    return ref
+
+
+# differentiable in x only, as in PyTorch (a is a constant)
+SPECS += [
+    OpSpec(
+        "igamma",
+        lambda x: ember.igamma(ember.tensor(_A, dtype=x.dtype), x),
+        _gammainc_ref(_A, False),
+        [((3, 4),), ((4,),), ((2, 1, 4),)],
+        domain=(0.1, 6.0),
+    ),
+    OpSpec(
+        "igammac_scalar_a",
+        lambda x: ember.igammac(ember.tensor(1.7, dtype=x.dtype), x),
+        _gammainc_ref(1.7, True),
+        [((3,),), ((),)],
+        domain=(0.1, 6.0),
+    ),
+]

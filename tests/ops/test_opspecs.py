@@ -18,8 +18,10 @@ from . import (
     specs_nn,
     specs_recurrent,
     specs_reduce,
+    specs_scan,
     specs_shape,
     specs_special,
+    specs_triangular,
 )
 from .harness import case_id, ids
 
@@ -30,8 +32,10 @@ SPECS = [
     *specs_shape.SPECS,
     *specs_index.SPECS,
     *specs_nn.SPECS,
+    *specs_scan.SPECS,
     *specs_conv.SPECS,
     *specs_special.SPECS,
+    *specs_triangular.SPECS,
     *specs_adjoint.SPECS,
     *specs_recurrent.SPECS,
     *specs_attention.SPECS,

@@ -27,11 +27,15 @@ def _run(tmp_path, source, *args, via=("-m", "ember.run")):
 def torch_view():
     """``import torch`` served by ember inside this test, undone afterwards."""
     saved_meta_path = list(sys.meta_path)
+    real = {n: m for n, m in sys.modules.items() if n == "torch" or n.startswith("torch.")}
+    for name in real:  # the real torch, imported by an earlier test, must not answer here
+        del sys.modules[name]
     torch_alias.install()
     yield
     sys.meta_path[:] = saved_meta_path
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]
+    sys.modules.update(real)
     torch_alias._modules.clear()
 
 

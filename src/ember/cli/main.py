@@ -6,8 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import __version__, experiments
-from . import pretrain, train, world
+from ..datasets import IDXError
+from ..io import CheckpointError
+from . import export, pretrain, train, world
 from .errors import CommandError
 
 
@@ -26,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pretrain", help="greedy layer-wise pre-training of an MLP (no labels)")
     pretrain.add_pretrain_arguments(p)
     p.set_defaults(handler=pretrain.run_pretrain)
+    p = sub.add_parser("export", help="write a checkpoint of ember train as an ONNX model")
+    export.add_export_arguments(p)
+    p.set_defaults(handler=export.run_export)
     p = sub.add_parser(
         "run", help="run a PyTorch script with ember serving `import torch`", add_help=False
     )
@@ -49,15 +56,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_main(argv[1:])
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
-        args.handler(args)
+        with np.errstate(all="ignore"):  # a diverging run ends with one message, not warnings
+            args.handler(args)
     except CommandError as e:
-        print(f"ember {args.command}: error: {e}", file=sys.stderr)
-        return world.end(2)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        return _fail(args.command, str(e), e.status)
+    except (IDXError, CheckpointError) as e:  # a bad data or checkpoint file
+        return _fail(args.command, str(e), 2)
+    except OSError as e:  # a file that cannot be read or written: its name and why
+        where = f"{e.filename}: " if e.filename else ""
+        return _fail(args.command, f"{where}{e.strerror or e}", 2)
+    except KeyboardInterrupt as e:
+        print(f"ember {args.command}: interrupted" + (f"; {e}" if str(e) else ""), file=sys.stderr)
         return world.end(130)
     return 0
+
+
+def _fail(command: str, message: str, status: int) -> int:
+    print(f"ember {command}: error: {message}", file=sys.stderr)
+    return world.end(status)
 
 
 if __name__ == "__main__":

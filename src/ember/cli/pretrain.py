@@ -15,8 +15,10 @@ from typing import Any
 
 import ember
 
+from ..io import atomic_write
 from ..pretrain import METHODS, OPTIMIZERS, LayerReport, greedy_layerwise
 from ..pretrain.autoencoder import NOISES
+from . import guard, world
 from .train import (
     CHECKPOINT,
     DATASETS,
@@ -36,9 +38,11 @@ def add_pretrain_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=_positive(int), default=10, help="epochs per layer")
     p.add_argument("--batch-size", type=_positive(int), default=64)
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
-    p.add_argument("--lr", type=_positive(float), default=None, help="default: 0.1 (sgd), 1e-3")
-    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument(
+        "--lr", type=guard.number(0, False), default=None, help="default: 0.1 (sgd), 1e-3"
+    )
+    p.add_argument("--momentum", type=guard.number(0, True), default=0.0, help="SGD momentum")
+    p.add_argument("--weight-decay", type=guard.number(0, True), default=0.0)
     p.add_argument("--corruption", type=float, default=None, help="denoising level (default 0.25)")
     p.add_argument("--noise", choices=NOISES, default="mask", help="denoising noise")
     p.add_argument("--cd-k", type=_positive(int), default=1, help="Gibbs steps per RBM update")
@@ -68,8 +72,13 @@ def run_pretrain(args: argparse.Namespace) -> list[dict[str, Any]]:
         "activation": args.activation,
         "seed": args.seed,
     }
+    rank, size = world.join()
+    config["world_size"] = size
     out = Path(args.out or f"runs/{args.data}-{args.method}")
-    out.mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        with guard.writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+        guard.remove_stale(out, (CHECKPOINT, "report.json"))
     ember.manual_seed(args.seed)
     gen = ember.Generator().manual_seed(args.seed)
     model = build_model(config)
@@ -92,27 +101,32 @@ def run_pretrain(args: argparse.Namespace) -> list[dict[str, Any]]:
             cd_k=args.cd_k,
             persistent=args.persistent,
             tied=not args.untied,
-            progress=not args.no_progress,
+            progress=not args.no_progress and rank == 0,
             generator=gen,
+            process_group=ember.distributed.group.world() if size > 1 else None,
         )
     except ValueError as e:
         raise CommandError(str(e)) from None
     records = [r.to_dict() for r in reports]
-    settings = {k: v for k, v in vars(args).items() if k not in ("handler", "command")}
+    if rank != 0:
+        return records
+    settings = {k: v for k, v in vars(args).items() if k not in ("handler", "command", "argv")}
     ckpt_path = out / CHECKPOINT
-    ember.save(
-        {
-            "model": model.state_dict(),
-            "epoch": 0,
-            "history": [],
-            "config": config,
-            "pretrain": {"settings": settings, "layers": records},
-        },
-        ckpt_path,
-    )
-    (out / "report.json").write_text(
-        json.dumps({"settings": settings, "layers": records}, indent=1) + "\n"
-    )
+    if guard.nonfinite_parameters(model):
+        raise CommandError("pre-training diverged: the weights became NaN or infinite", status=1)
+    with guard.writing(ckpt_path):
+        ember.save(
+            {
+                "model": model.state_dict(),
+                "epoch": 0,
+                "history": [],
+                "config": config,
+                "pretrain": {"settings": settings, "layers": records},
+            },
+            ckpt_path,
+        )
+    with guard.writing(out / "report.json"), atomic_write(out / "report.json") as tmp:
+        Path(tmp).write_text(json.dumps({"settings": settings, "layers": records}, indent=1) + "\n")
     print(summary(reports))
     hidden = ",".join(str(h) for h in args.hidden)
     print(f"\nwrote {ckpt_path} and {out / 'report.json'}")

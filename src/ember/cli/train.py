@@ -15,13 +15,15 @@ import ember
 
 from .. import datasets, models, nn, optim
 from ..data import DataLoader, TensorDataset
+from ..datasets import IDXError
 from ..io import atomic_write
 from ..nn.parallel import DistributedDataParallel
-from ..train import Callback, History, confusion_matrix, evaluate, fit
-from . import world
+from ..train import Callback, History, NonFiniteLossError, confusion_matrix, evaluate, fit
+from . import guard, world
 from .errors import CommandError
 
 CHECKPOINT = "checkpoint.safetensors"
+OUTPUTS = (CHECKPOINT, "metrics.json", "metrics.csv")
 DATASETS = ("fashion-mnist", "mnist", "synthetic")
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}
 
@@ -57,17 +59,24 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=_positive(int), default=128)
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
     p.add_argument(
-        "--lr", type=_positive(float), default=None, help="default: 1e-3 (adam/adamw), 0.05 (sgd)"
+        "--lr",
+        type=guard.number(0, inclusive=False),
+        default=None,
+        help="default: 1e-3 (adam/adamw), 0.05 (sgd)",
     )
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--momentum", type=guard.number(0, True), default=0.9, help="SGD momentum")
+    p.add_argument("--weight-decay", type=guard.number(0, True), default=0.0)
     p.add_argument(
         "--schedule", choices=("cosine", "none"), default="cosine", help="learning-rate schedule"
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="run folder (default runs/<data>-<model>)")
-    p.add_argument(
+    again = p.add_mutually_exclusive_group()
+    again.add_argument(
         "--resume", action="store_true", help="continue from the run folder's checkpoint"
+    )
+    again.add_argument(
+        "--overwrite", action="store_true", help="start over in a run folder holding a checkpoint"
     )
     p.add_argument(
         "--init", default=None, help="start from a checkpoint's weights (e.g. pre-trained)"
@@ -88,8 +97,10 @@ def load_data(name: str, train: bool) -> tuple[np.ndarray, np.ndarray]:
     cls = datasets.FashionMNIST if name == "fashion-mnist" else datasets.MNIST
     try:
         ds = cls(train=train)
-    except (FileNotFoundError, RuntimeError) as e:
+    except (FileNotFoundError, RuntimeError, IDXError) as e:
         raise CommandError(str(e)) from None
+    if len(ds.targets) == 0:
+        raise CommandError(f"the {name} {'training' if train else 'test'} set has 0 images")
     images = np.asarray(ds.data, dtype=np.float32).reshape(-1, 1, 28, 28) / 255.0
     return images, np.asarray(ds.targets, dtype=np.int64)
 
@@ -164,6 +175,8 @@ def save_checkpoint(
 def write_metrics(out: Path, history: History) -> None:
     """metrics.json and metrics.csv, each replaced atomically (a killed run leaves whole files)."""
     records = history.records
+    if not records:
+        return
     with atomic_write(out / "metrics.json") as tmp:
         Path(tmp).write_text(json.dumps(records, indent=1) + "\n")
     with atomic_write(out / "metrics.csv") as tmp, open(tmp, "w", newline="") as f:
@@ -234,35 +247,29 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     rank, size = world.join()
     config["world_size"] = size
     out = Path(args.out or f"runs/{args.data}-{args.model}")
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / CHECKPOINT
+    guard.check_fresh(ckpt_path, args.resume, args.overwrite)
+    if rank == 0:
+        with guard.writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+        guard.remove_stale(out, OUTPUTS)
     ember.manual_seed(args.seed)
     gen = ember.Generator().manual_seed(args.seed)
     model = build_model(config)
     if args.init:
         state = _load(args.init)
-        model.load_state_dict(state.get("model", state))
+        _load_weights(
+            model, state.get("model", state) if isinstance(state, dict) else state, args.init
+        )
     opt = build_optimizer(model, config)
     scheduler = build_scheduler(opt, config)
     history = History()
     if args.resume:
-        if not ckpt_path.exists():
-            raise CommandError(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = _load(ckpt_path)
-        free = ("epochs", "world_size")  # a run may go on with more epochs or other ranks
-        saved = {k: v for k, v in ckpt["config"].items() if k not in free}
-        if saved != {k: v for k, v in config.items() if k not in free}:
-            raise CommandError(f"--resume: {ckpt_path} was written with other settings: {saved}")
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(ckpt["scheduler"])
-        history.records = list(ckpt["history"])
-        ember.backend.default_generator.set_state(ckpt["rng"]["default"])
-        gen.set_state(ckpt["rng"]["loader"])
+        _resume(ckpt_path, config, model, opt, scheduler, history, gen)
         if rank == 0:
-            print(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
+            print(f"resuming {ckpt_path} after epoch {len(history.records)}")
+            with guard.writing(out):  # metrics as the checkpoint has them (a kill may fall between)
+                write_metrics(out, history)
     train_x, train_y = load_data(args.data, train=True)
     test_x, test_y = load_data(args.data, train=False)
     train_loader = world.shard(
@@ -272,31 +279,47 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     trained = DistributedDataParallel(model) if size > 1 else model
 
     class Checkpointer(Callback):
+        saved = len(history.records)  # the epoch the checkpoint holds
+
         def on_epoch_end(self, epoch: int, record: dict) -> None:
             record["world_size"] = size
+            bad = guard.nonfinite_parameters(model)
+            if bad:
+                raise CommandError(
+                    f"the weights became NaN or infinite in epoch {epoch} ({', '.join(bad)}): "
+                    f"training diverged; {_kept(ckpt_path, self.saved)}",
+                    status=1,
+                )
             if rank == 0:
-                save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
-                write_metrics(out, history)
+                with guard.deferred_interrupt(), guard.writing(out):
+                    save_checkpoint(ckpt_path, model, opt, history, config, gen, scheduler)
+                    write_metrics(out, history)
+                    self.saved = epoch
 
-    fit(
-        trained,
-        nn.CrossEntropyLoss(),
-        opt,
-        train_loader,
-        epochs=args.epochs,
-        val_loader=test_loader,
-        scheduler=scheduler,
-        callbacks=[Checkpointer()],
-        progress=not args.no_progress and rank == 0,
-        start_epoch=len(history.records) + 1,
-        history=history,
-    )
+    try:
+        fit(
+            trained,
+            nn.CrossEntropyLoss(),
+            opt,
+            train_loader,
+            epochs=args.epochs,
+            val_loader=test_loader,
+            scheduler=scheduler,
+            callbacks=[checkpointer := Checkpointer()],
+            progress=not args.no_progress and rank == 0,
+            start_epoch=len(history.records) + 1,
+            history=history,
+        )
+    except NonFiniteLossError as e:
+        raise CommandError(f"{e}; {_kept(ckpt_path, checkpointer.saved)}", status=1) from None
+    except KeyboardInterrupt:
+        saved = checkpointer.saved
+        raise KeyboardInterrupt(guard.interrupted(ckpt_path, saved, args.argv)) from None
     if not history.records:
         raise CommandError("nothing to train: the checkpoint already has all epochs")
     final = history.records[-1]
     if rank != 0:
         return final
-    write_metrics(out, history)
     plots = plot_curves(out, history)
     print(summary(history))
     print(f"\ntest accuracy {final['val_accuracy']:.4f} after {int(final['epoch'])} epochs")
@@ -307,21 +330,80 @@ def run_train(args: argparse.Namespace) -> dict[str, Any]:
     return final
 
 
-def _load(path: str | Path) -> dict[str, Any]:
+def _kept(ckpt: Path, saved: int) -> str:
+    """What the run folder still holds after a diverged run (nothing non-finite is saved)."""
+    if not saved:
+        return "no checkpoint was written"
+    return f"{ckpt} still holds epoch {saved}, untouched"
+
+
+def _resume(
+    ckpt_path: Path,
+    config: dict,
+    model: nn.Module,
+    opt: Any,
+    scheduler: Any,
+    history: History,
+    gen: Any,
+) -> None:
+    """Load the run folder's checkpoint into the model, optimizer, schedule, history and RNGs."""
+    if not ckpt_path.exists():
+        raise CommandError(f"--resume: no checkpoint at {ckpt_path}")
+    ckpt = _load(ckpt_path)
+    if not isinstance(ckpt, dict) or not {"config", "model", "optimizer", "rng"} <= ckpt.keys():
+        raise CommandError(f"--resume: {ckpt_path} is not a checkpoint written by ember train")
+    guard.resume_conflicts(ckpt_path, ckpt["config"], config)
+    _load_weights(model, ckpt["model"], ckpt_path)
+    try:
+        opt.load_state_dict(ckpt["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(ckpt["scheduler"])
+        history.records = list(ckpt["history"])
+        ember.backend.default_generator.set_state(ckpt["rng"]["default"])
+        gen.set_state(ckpt["rng"]["loader"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CommandError(f"--resume: {ckpt_path} is damaged or incomplete ({e!r})") from None
+
+
+def _load_weights(model: nn.Module, state: Any, path: str | Path) -> None:
+    """``model.load_state_dict(state)``, or one line saying why the file's weights do not fit."""
+    if not isinstance(state, dict):
+        raise CommandError(f"{path} holds a {type(state).__name__}, not a model's weights")
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
+        raise CommandError(f"the weights in {path} do not fit this model: {first}") from None
+
+
+def _load(path: str | Path) -> Any:
     try:
         return ember.load(path)
     except (OSError, ValueError) as e:
         raise CommandError(f"cannot read checkpoint {path}: {e}") from None
 
 
-def run_eval(args: argparse.Namespace) -> dict[str, Any]:
-    ckpt = _load(args.checkpoint)
-    if "config" not in ckpt or "model" not in ckpt:
-        raise CommandError(f"{args.checkpoint} is not a checkpoint written by ember train")
+def load_trained(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
+    """The model of a checkpoint written by ``ember train`` (or ``pretrain``), and its config."""
+    ckpt = _load(path)
+    if (
+        not isinstance(ckpt, dict)
+        or not isinstance(ckpt.get("config"), dict)
+        or "model" not in ckpt
+    ):
+        raise CommandError(f"{path} is not a checkpoint written by ember train")
     config = ckpt["config"]
-    model = build_model(config)
-    model.load_state_dict(ckpt["model"])
-    images, labels = load_data(config["data"], train=False)
+    try:
+        model = build_model(config)
+    except (KeyError, TypeError, ValueError) as e:
+        raise CommandError(f"{path} has unusable settings ({e!r})") from None
+    _load_weights(model, ckpt["model"], path)
+    return model, config
+
+
+def run_eval(args: argparse.Namespace) -> dict[str, Any]:
+    model, config = load_trained(args.checkpoint)
+    images, labels = load_data(config.get("data", "fashion-mnist"), train=False)
     loader = make_loader(images, labels, args.batch_size, False, None)
     metrics = evaluate(model, loader, nn.CrossEntropyLoss())
     counts = confusion_matrix(model, loader, 10)

@@ -70,35 +70,40 @@ def _array(tensor: Any, name: str, what: str = "tensor") -> np.ndarray:
     return tensor._data
 
 
-def _reduction(data: np.ndarray, op: ReduceOp, name: str) -> tuple[np.ndarray, Any, Callable]:
-    """(a contiguous buffer to reduce in, the MPI op, a function that writes the result back)."""
+_MPI_OPS: dict[ReduceOp, Any] = {}
+
+
+def _mpi_op(op: ReduceOp) -> Any:
+    if not _MPI_OPS:
+        MPI = mpi()
+        ops = (MPI.SUM, MPI.SUM, MPI.PROD, MPI.MIN, MPI.MAX)
+        _MPI_OPS.update(zip(ReduceOp, ops))
+    return _MPI_OPS[op]
+
+
+def _reduction(data: np.ndarray, op: ReduceOp, name: str) -> tuple[np.ndarray, ReduceOp]:
+    """A contiguous buffer to reduce ``data`` in, and the op to reduce it with."""
     if not isinstance(op, ReduceOp):
         raise ValueError(f"{name}: op must be an ember.distributed.ReduceOp, got {op!r}")
-    MPI = mpi()
     kind = data.dtype.kind
+    if kind == "b":  # SUM/MAX of booleans is OR, PRODUCT/MIN is AND
+        return data.astype(np.uint8), ReduceOp.MAX if op in (
+            ReduceOp.SUM,
+            ReduceOp.MAX,
+        ) else ReduceOp.MIN
     if op is ReduceOp.AVG and kind not in "fc":
         raise TypeError(f"{name}: ReduceOp.AVG needs a floating tensor, got dtype {data.dtype}")
-    if kind == "b":  # SUM/MAX of booleans is OR, PRODUCT/MIN is AND
-        buf = data.astype(np.uint8)
-        mop = MPI.MAX if op in (ReduceOp.SUM, ReduceOp.MAX) else MPI.MIN
-    else:
-        small = kind == "f" and data.dtype.itemsize < 4
-        buf = data.astype(np.float32) if small else np.ascontiguousarray(data)
-        mop = {
-            ReduceOp.SUM: MPI.SUM,
-            ReduceOp.AVG: MPI.SUM,
-            ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN,
-            ReduceOp.MAX: MPI.MAX,
-        }[op]
+    if kind == "f" and data.dtype.itemsize < 4:
+        return data.astype(np.float32), op
+    return (data if data.flags.c_contiguous else np.ascontiguousarray(data)), op
 
-    def write_back(size: int) -> None:
-        if op is ReduceOp.AVG:
-            np.divide(buf, size, out=buf, casting="unsafe")
-        if buf is not data:
-            data[...] = buf
 
-    return buf, mop, write_back
+def _write_back(data: np.ndarray, buf: np.ndarray, op: ReduceOp, size: int) -> None:
+    """Finish a reduction: divide for AVG, and copy into ``data`` when ``buf`` is a copy."""
+    if op is ReduceOp.AVG:
+        np.divide(buf, size, out=buf, casting="unsafe")
+    if buf is not data:
+        data[...] = buf
 
 
 def all_reduce(
@@ -110,13 +115,17 @@ def all_reduce(
     """Combine ``tensor`` over all ranks with ``op``; every rank gets the result in place."""
     g = resolve(group)
     data = _array(tensor, "all_reduce")
-    buf, mop, write_back = _reduction(data, op, "all_reduce")
+    buf, how = _reduction(data, op, "all_reduce")
     size = g.size()
     if g.comm is None or size == 1:
-        write_back(1)
+        _write_back(data, buf, op, 1)
         return _finish(Work(), async_op)
-    request = g.comm.Iallreduce(mpi().IN_PLACE, buf, mop)
-    return _finish(Work([request], lambda: write_back(size)), async_op)
+    if not async_op:
+        g.comm.Allreduce(mpi().IN_PLACE, buf, _mpi_op(how))
+        _write_back(data, buf, op, size)
+        return None
+    request = g.comm.Iallreduce(mpi().IN_PLACE, buf, _mpi_op(how))
+    return Work([request], lambda: _write_back(data, buf, op, size))
 
 
 def reduce(
@@ -131,15 +140,12 @@ def reduce(
     g = resolve(group)
     root = _root(g, dst, group_dst, "reduce", "dst")
     data = _array(tensor, "reduce")
-    buf, mop, write_back = _reduction(data, op, "reduce")
+    buf, how = _reduction(data, op, "reduce")
     if g.comm is not None and g.size() > 1:
-        MPI = mpi()
-        if g.rank() == root:
-            g.comm.Reduce(MPI.IN_PLACE, buf, mop, root=root)
-        else:
-            g.comm.Reduce(buf, None, mop, root=root)
+        send = mpi().IN_PLACE if g.rank() == root else buf
+        g.comm.Reduce(send, buf if g.rank() == root else None, _mpi_op(how), root=root)
     if g.rank() == root:
-        write_back(g.size())
+        _write_back(data, buf, op, g.size())
     return _finish(Work(), async_op)
 
 
@@ -409,12 +415,12 @@ def _allgather_array(g: ProcessGroup, data: np.ndarray) -> np.ndarray:
 def _reduce_scatter_into(
     g: ProcessGroup, stacked: np.ndarray, out: np.ndarray, op: ReduceOp, name: str
 ) -> None:
-    buf, mop, _ = _reduction(np.ascontiguousarray(stacked), op, name)
+    buf, how = _reduction(np.ascontiguousarray(stacked), op, name)
     block = np.empty(buf.shape[1:], buf.dtype)
     if g.comm is None or g.size() == 1:
         block[...] = buf[0]
     else:
-        g.comm.Reduce_scatter_block(buf, block, mop)
+        g.comm.Reduce_scatter_block(buf, block, _mpi_op(how))
     if op is ReduceOp.AVG:
         np.divide(block, g.size(), out=block, casting="unsafe")
     out[...] = block if out.dtype.kind != "b" else block != 0

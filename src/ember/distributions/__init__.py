@@ -9,6 +9,7 @@ from .distribution import Distribution
 from .gamma import Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
 from .normal import Laplace, Normal
 from .poisson import Poisson
 from .transformed import LogNormal, TransformedDistribution
@@ -27,6 +28,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
     "OneHotCategoricalStraightThrough",

@@ -83,11 +83,8 @@ class Bernoulli(Distribution):
         return self.probs * (1 - self.probs)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
         with no_grad():
-            p = self.probs.expand(shape)._data
-        u = backend.rng().random(shape)
-        return Tensor._make((u < p).astype(p.dtype), None, False)
+            return ops.bernoulli(self.probs.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

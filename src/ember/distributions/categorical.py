@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,16 +16,6 @@ from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
 
 __all__ = ["Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough"]
-
-
-def _draw(probs: np.ndarray, sample_shape: tuple[int, ...]) -> np.ndarray:
-    """Class indices drawn by inverting the cumulative probabilities of the last dim (rows need
-    not be normalised); shape ``sample_shape + probs.shape[:-1]``."""
-    cdf = np.cumsum(probs, axis=-1)
-    cdf = cdf / cdf[..., -1:]
-    u = backend.rng().random(sample_shape + probs.shape[:-1] + (1,))
-    index = (u >= cdf).sum(-1)
-    return np.minimum(index, probs.shape[-1] - 1)
 
 
 class Categorical(Distribution):
@@ -93,11 +84,11 @@ class Categorical(Distribution):
         return full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        with no_grad():
-            probs = self.probs._data
         shape = self._extended_shape(sample_shape)
-        index = _draw(probs, shape[: len(shape) - len(self._batch_shape)])
-        return Tensor._make(index.astype(np.int64).reshape(shape), None, False)
+        count = math.prod(shape[: len(shape) - len(self._batch_shape)])
+        with no_grad():
+            rows = self.probs.reshape(-1, self._num_events)
+            return ops.multinomial(rows, count, True).mT.reshape(shape)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -15,6 +15,11 @@ __all__ = ["Distribution"]
 Shape = tuple[int, ...]
 
 
+def _show(value: Tensor) -> str:
+    """A tensor as PyTorch's messages format it: the number for a 0-d tensor."""
+    return str(value.item()) if value.ndim == 0 else str(value)
+
+
 def as_shape(shape: Any) -> Shape:
     """A shape given as a tuple, list or Size, as a tuple of ints."""
     if isinstance(shape, int):
@@ -77,7 +82,7 @@ class Distribution:
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape "
                         f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
-                        f"constraint {constraint!r}, but found invalid values:\n{value}"
+                        f"constraint {constraint!r}, but found invalid values:\n{_show(value)}"
                     )
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
@@ -203,7 +208,7 @@ class Distribution:
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape "
                 f"{tuple(value.shape)}) to be within the support ({support!r}) of the "
-                f"distribution {self!r}, but found invalid values:\n{value}"
+                f"distribution {self!r}, but found invalid values:\n{_show(value)}"
             )
 
     def _get_checked_instance(self, cls: type, _instance: Any = None) -> Any:
@@ -233,5 +238,5 @@ class Distribution:
         parts = []
         for p in names:
             value = self.__dict__[p]
-            parts.append(f"{p}: {value if value.numel() == 1 else tuple(value.shape)}")
+            parts.append(f"{p}: {_show(value) if value.numel() == 1 else tuple(value.shape)}")
         return f"{self.__class__.__name__}({', '.join(parts)})"

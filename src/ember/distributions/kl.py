@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import linalg, ops
 from ..creation import full_like
 from ..tensor import Tensor
 from .bernoulli import Bernoulli, Binomial
@@ -20,6 +20,7 @@ from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .gamma import Exponential, Gamma
 from .independent import Independent
+from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 from .normal import Laplace, Normal
 from .poisson import Poisson
 from .transformed import TransformedDistribution
@@ -198,3 +199,23 @@ def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistri
     if p.transforms != q.transforms or p.event_shape != q.event_shape:
         raise NotImplementedError
     return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(
+    p: MultivariateNormal, q: MultivariateNormal
+) -> Tensor:
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event shapes cannot "
+            "be computed"
+        )
+    p_tril, q_tril = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    n = p.event_shape[0]
+    batch = np.broadcast_shapes(q_tril.shape[:-2], p_tril.shape[:-2])
+    solved = linalg.solve_triangular(
+        q_tril.expand((*batch, n, n)), p_tril.expand((*batch, n, n)), upper=False
+    )
+    term2 = (solved * solved).sum((-2, -1))  # trace(X X^T)
+    term3 = batch_mahalanobis(q_tril, q.loc - p.loc)
+    return half_log_det(q_tril) - half_log_det(p_tril) + 0.5 * (term2 + term3 - n)

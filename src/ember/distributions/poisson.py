@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from . import constraints
@@ -44,10 +44,8 @@ class Poisson(Distribution):
         return self.rate
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
         with no_grad():
-            rate = self.rate.expand(shape)._data
-        return Tensor._make(backend.rng().poisson(rate).astype(rate.dtype), None, False)
+            return ops.poisson(self.rate.expand(self._extended_shape(sample_shape)))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..creation import full_like, ones
+from ..creation import full_like
 from ..tensor import Tensor
 from . import constraints
 from .transform_base import ComposeTransform, Transform, identity_transform
@@ -267,12 +267,6 @@ class SoftmaxTransform(Transform):
     inverse_shape = forward_shape
 
 
-def _cumsum(x: Tensor) -> Tensor:
-    """Cumulative sum over the last dim, as a product with an upper-triangular matrix of ones."""
-    k = x.shape[-1]
-    return x @ ones(k, k, dtype=x.dtype).triu()
-
-
 class StickBreakingTransform(Transform):
     """Maps R^(K-1) onto the K-simplex by breaking a unit stick (bijective)."""
 
@@ -291,13 +285,13 @@ class StickBreakingTransform(Transform):
 
     def _call(self, x: Tensor) -> Tensor:
         z = _clipped_sigmoid(x - self._offset(x.shape[-1], x.dtype).log())
-        z_cumprod = _cumsum((-z).log1p()).exp()
+        z_cumprod = ops.cumprod(1 - z, -1)
         return ops.pad(z, (0, 1), value=1.0) * ops.pad(z_cumprod, (1, 0), value=1.0)
 
     def _inverse(self, y: Tensor) -> Tensor:
         y_crop = y[..., :-1]
         k = y_crop.shape[-1]
-        sf = (1 - _cumsum(y_crop)).clamp(min=float(np.finfo(y.dtype).tiny))
+        sf = (1 - ops.cumsum(y_crop, -1)).clamp(min=float(np.finfo(y.dtype).tiny))
         return y_crop.log() - sf.log() + self._offset(k, y.dtype).log()
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:

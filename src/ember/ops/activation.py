@@ -105,8 +105,54 @@ class Elu(_Pointwise):
         return where(a > 0, t, t * (out + ctx.alpha))
 
 
+# erfc(z) ~ t exp(-z^2 + P(t)), t = 1 / (1 + z / 2), z >= 0, with fractional error below 1.2e-7
+# (the Chebyshev fit of Press et al., Numerical Recipes, "erfcc"): coefficients of P, t^0 first.
+_ERFC_FIT = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
+
+
+def _normal_cdf(a: Any) -> Any:
+    """Phi(a) = erfc(-a / sqrt(2)) / 2. float32: from the erfc fit above, in float32 (within 2e-7
+    absolute and 2e-6 relative for a > -5, where 0.5 (1 + erf) itself loses relative precision),
+    three times faster than the exact erf; other dtypes: the exact erf."""
+    if a.dtype != xp.float32:
+        cdf = _erf(a * (1 / math.sqrt(2)))
+        cdf += 1
+        cdf *= 0.5
+        return cdf
+    shape, a = a.shape, a.reshape(-1)  # 1-d: in-place steps need arrays, not 0-d scalars
+    z = xp.abs(a)
+    z *= 1 / math.sqrt(2)
+    t = z * 0.5
+    t += 1
+    xp.reciprocal(t, out=t)
+    tail = xp.full_like(t, _ERFC_FIT[-1])
+    for c in _ERFC_FIT[-2::-1]:
+        tail *= t
+        tail += c
+    z *= z
+    tail -= z
+    xp.exp(tail, out=tail)
+    tail *= t
+    tail *= 0.5  # Phi(-|a|)
+    return xp.where(a < 0, tail, 1 - tail).reshape(shape)
+
+
 class Gelu(_Pointwise):
-    """a Phi(a) (Phi the normal CDF, or its tanh approximation);  da = g (Phi(a) + a phi(a))."""
+    """a Phi(a) (Phi the normal CDF, or its tanh approximation);  da = g (Phi(a) + a phi(a)).
+
+    The forward keeps Phi(a) (or the tanh of the approximation) for the array backward; in
+    float32, Phi comes from a fast erfc fit accurate to float32 (``_normal_cdf``)."""
 
     @staticmethod
     def forward(ctx, a, approximate):
@@ -116,8 +162,37 @@ class Gelu(_Pointwise):
         ctx.approximate = approximate
         ctx.save_for_backward(a)
         if approximate == "tanh":
-            return 0.5 * a * (1 + xp.tanh(_SQRT_2_OVER_PI * (a + _GELU_CUBIC * a**3)))
-        return 0.5 * a * (1 + _erf(a * (1 / math.sqrt(2))))
+            inner = xp.square(a, out=xp.empty_like(a))  # an array also when a is 0-d
+            inner *= _GELU_CUBIC
+            inner += 1
+            inner *= a
+            inner *= _SQRT_2_OVER_PI
+            ctx.th = xp.tanh(inner, out=inner)
+            return 0.5 * a * (1 + ctx.th)
+        ctx.cdf = _normal_cdf(a)
+        return a * ctx.cdf
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        (a,) = ctx.saved_arrays
+        if ctx.approximate == "tanh":
+            th = ctx.th
+            slope = xp.square(a, out=xp.empty_like(a))
+            slope *= 3 * _GELU_CUBIC * _SQRT_2_OVER_PI
+            slope += _SQRT_2_OVER_PI
+            slope *= 1 - th * th
+            slope *= a
+            slope += 1 + th
+            slope *= 0.5
+        else:
+            slope = xp.square(a, out=xp.empty_like(a))
+            slope *= -0.5
+            xp.exp(slope, out=slope)
+            slope *= a
+            slope *= _INV_SQRT_2PI
+            slope += ctx.cdf
+        slope *= grad_out
+        return slope, None
 
     @staticmethod
     def chain(ctx, t):
@@ -150,36 +225,36 @@ class Softplus(_Pointwise):
         return where(ba > ctx.threshold, t, t * ba.sigmoid())
 
 
-def sigmoid(a: Any) -> Any:
+def sigmoid(input: Any) -> Any:
     """1 / (1 + exp(-a)), without overflow for any a."""
-    return Sigmoid.apply(a)
+    return Sigmoid.apply(input)
 
 
-def tanh(a: Any) -> Any:
+def tanh(input: Any) -> Any:
     """Hyperbolic tangent."""
-    return Tanh.apply(a)
+    return Tanh.apply(input)
 
 
-def relu(a: Any) -> Any:
+def relu(input: Any) -> Any:
     """max(a, 0) (gradient 0 at 0)."""
-    return Relu.apply(a)
+    return Relu.apply(input)
 
 
-def leaky_relu(a: Any, negative_slope: float = 0.01) -> Any:
+def leaky_relu(input: Any, negative_slope: float = 0.01) -> Any:
     """a where a > 0, else negative_slope * a."""
-    return LeakyRelu.apply(a, negative_slope)
+    return LeakyRelu.apply(input, negative_slope)
 
 
-def elu(a: Any, alpha: float = 1.0) -> Any:
+def elu(input: Any, alpha: float = 1.0) -> Any:
     """a where a > 0, else alpha * (exp(a) - 1)."""
-    return Elu.apply(a, alpha)
+    return Elu.apply(input, alpha)
 
 
-def gelu(a: Any, approximate: str = "none") -> Any:
+def gelu(input: Any, approximate: str = "none") -> Any:
     """a * Phi(a) with Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
-    return Gelu.apply(a, approximate)
+    return Gelu.apply(input, approximate)
 
 
-def softplus(a: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
     """log(1 + exp(beta * a)) / beta, and a itself where beta * a > threshold."""
-    return Softplus.apply(a, beta, threshold)
+    return Softplus.apply(input, beta, threshold)

@@ -8,22 +8,39 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..backend import result_type, xp
+from .args import write_out
 from .elementwise import _binary, _broadcasting, _cast, _sum_tangents, where
 
 __all__ = [
+    "allclose",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "eq",
+    "equal",
     "ge",
+    "greater",
+    "greater_equal",
     "gt",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "isneginf",
+    "isposinf",
     "le",
+    "less",
+    "less_equal",
     "logical_and",
     "logical_not",
     "logical_or",
+    "logical_xor",
     "lt",
     "maximum",
     "minimum",
     "ne",
+    "not_equal",
 ]
 
 
@@ -84,6 +101,12 @@ class LogicalOr(_Compare):
     """a or b (nonzero is true)."""
 
     op_name, ufunc = "logical_or", xp.logical_or
+
+
+class LogicalXor(_Compare):
+    """a xor b (nonzero is true)."""
+
+    op_name, ufunc = "logical_xor", xp.logical_xor
 
 
 class LogicalNot(Op):
@@ -195,64 +218,187 @@ def _at_hi(a: Any, lo: Any, hi: Any) -> Any:
 _CLAMP_REGIONS = (_inside, _at_lo, _at_hi)
 
 
-def eq(a: Any, b: Any) -> Any:
+def eq(input: Any, other: Any, *, out: Any = None) -> Any:
     """a == b elementwise (bool), broadcasting."""
-    return Eq.apply(a, b)
+    return write_out("eq", Eq.apply(input, other), out)
 
 
-def ne(a: Any, b: Any) -> Any:
+def ne(input: Any, other: Any, *, out: Any = None) -> Any:
     """a != b elementwise (bool), broadcasting."""
-    return Ne.apply(a, b)
+    return write_out("ne", Ne.apply(input, other), out)
 
 
-def lt(a: Any, b: Any) -> Any:
+def lt(input: Any, other: Any, *, out: Any = None) -> Any:
     """a < b elementwise (bool), broadcasting."""
-    return Lt.apply(a, b)
+    return write_out("lt", Lt.apply(input, other), out)
 
 
-def le(a: Any, b: Any) -> Any:
+def le(input: Any, other: Any, *, out: Any = None) -> Any:
     """a <= b elementwise (bool), broadcasting."""
-    return Le.apply(a, b)
+    return write_out("le", Le.apply(input, other), out)
 
 
-def gt(a: Any, b: Any) -> Any:
+def gt(input: Any, other: Any, *, out: Any = None) -> Any:
     """a > b elementwise (bool), broadcasting."""
-    return Gt.apply(a, b)
+    return write_out("gt", Gt.apply(input, other), out)
 
 
-def ge(a: Any, b: Any) -> Any:
+def ge(input: Any, other: Any, *, out: Any = None) -> Any:
     """a >= b elementwise (bool), broadcasting."""
-    return Ge.apply(a, b)
+    return write_out("ge", Ge.apply(input, other), out)
 
 
-def logical_and(a: Any, b: Any) -> Any:
+def logical_and(input: Any, other: Any, *, out: Any = None) -> Any:
     """a and b elementwise (bool), broadcasting."""
-    return LogicalAnd.apply(a, b)
+    return write_out("logical_and", LogicalAnd.apply(input, other), out)
 
 
-def logical_or(a: Any, b: Any) -> Any:
+def logical_or(input: Any, other: Any, *, out: Any = None) -> Any:
     """a or b elementwise (bool), broadcasting."""
-    return LogicalOr.apply(a, b)
+    return write_out("logical_or", LogicalOr.apply(input, other), out)
 
 
-def logical_not(a: Any) -> Any:
-    """not a elementwise (bool)."""
-    return LogicalNot.apply(a)
+def logical_not(input: Any, *, out: Any = None) -> Any:
+    """not input elementwise (bool)."""
+    return write_out("logical_not", LogicalNot.apply(input), out)
 
 
-def maximum(a: Any, b: Any) -> Any:
+def maximum(input: Any, other: Any, *, out: Any = None) -> Any:
     """The larger of a and b elementwise, broadcasting (ties share the gradient)."""
-    return Maximum.apply(a, b)
+    return write_out("maximum", Maximum.apply(input, other), out)
 
 
-def minimum(a: Any, b: Any) -> Any:
+def minimum(input: Any, other: Any, *, out: Any = None) -> Any:
     """The smaller of a and b elementwise, broadcasting (ties share the gradient)."""
-    return Minimum.apply(a, b)
+    return write_out("minimum", Minimum.apply(input, other), out)
 
 
-def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
-    """a limited to [min, max]; each bound a number, a tensor (broadcasting) or None."""
-    return Clamp.apply(a, min, max)
+def clamp(input: Any, min: Any = None, max: Any = None, *, out: Any = None) -> Any:
+    """input limited to [min, max]; each bound a number, a tensor (broadcasting) or None."""
+    return write_out("clamp", Clamp.apply(input, min, max), out)
 
 
 clip = clamp
+
+
+def clamp_min(input: Any, min: Any) -> Any:
+    """input limited from below by ``min``."""
+    return Clamp.apply(input, min, None)
+
+
+def clamp_max(input: Any, max: Any) -> Any:
+    """input limited from above by ``max``."""
+    return Clamp.apply(input, None, max)
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_xor(input: Any, other: Any, *, out: Any = None) -> Any:
+    """input xor other elementwise (bool), broadcasting."""
+    return write_out("logical_xor", LogicalXor.apply(input, other), out)
+
+
+class _Test(Op):
+    """A bool test of each element (``_test``, e.g. ``xp.isnan``); integers are never NaN/inf."""
+
+    _test: Any
+
+    @classmethod
+    def forward(cls, ctx, a):
+        return cls._test(a if a.dtype.kind == "f" else a.astype(xp.float64))
+
+
+class Isnan(_Test):
+    """True where a is NaN."""
+
+    _test = staticmethod(xp.isnan)
+
+
+class Isinf(_Test):
+    """True where a is +inf or -inf."""
+
+    _test = staticmethod(xp.isinf)
+
+
+class Isfinite(_Test):
+    """True where a is neither NaN nor infinite."""
+
+    _test = staticmethod(xp.isfinite)
+
+
+class Isposinf(_Test):
+    """True where a is +inf."""
+
+    _test = staticmethod(xp.isposinf)
+
+
+class Isneginf(_Test):
+    """True where a is -inf."""
+
+    _test = staticmethod(xp.isneginf)
+
+
+def isnan(input: Any) -> Any:
+    """True where input is NaN (bool)."""
+    return Isnan.apply(input)
+
+
+def isinf(input: Any) -> Any:
+    """True where input is infinite (bool)."""
+    return Isinf.apply(input)
+
+
+def isfinite(input: Any) -> Any:
+    """True where input is finite (bool)."""
+    return Isfinite.apply(input)
+
+
+def isposinf(input: Any, *, out: Any = None) -> Any:
+    """True where input is +inf (bool)."""
+    return write_out("isposinf", Isposinf.apply(input), out)
+
+
+def isneginf(input: Any, *, out: Any = None) -> Any:
+    """True where input is -inf (bool)."""
+    return write_out("isneginf", Isneginf.apply(input), out)
+
+
+class IsClose(Op):
+    """|a - b| <= atol + rtol |b| elementwise (bool); equal infinities are close, NaN only with
+    ``equal_nan``."""
+
+    @staticmethod
+    def forward(ctx, a, b, rtol, atol, equal_nan):
+        if a.dtype != b.dtype:
+            raise RuntimeError(
+                f"isclose: {a.dtype} did not match {b.dtype} (both tensors must have one dtype)"
+            )
+        if a.dtype.kind == "b":
+            a, b = a.astype(xp.int64), b.astype(xp.int64)
+        with xp.errstate(invalid="ignore", over="ignore"):
+            return _broadcasting(xp.isclose, "isclose", a, b, rtol, atol, equal_nan)
+
+
+def isclose(
+    input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """Whether each element of input is close to other's: |input - other| <= atol + rtol |other|
+    (bool), broadcasting."""
+    if rtol < 0 or atol < 0:
+        raise RuntimeError(f"isclose: rtol ({rtol}) and atol ({atol}) must be non-negative")
+    return IsClose.apply(input, other, rtol, atol, equal_nan)
+
+
+def allclose(
+    input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether every element of input is close to other's (a Python bool); see ``isclose``."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+def equal(input: Any, other: Any) -> bool:
+    """True if both tensors have the same shape and the same elements (a Python bool)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(Eq.apply(input, other).all())

@@ -13,12 +13,12 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..backend import default_float, is_floating, result_type, xp
+from .args import write_out
 
 __all__ = [
     "abs",
     "add",
     "copy_from",
-    "div",
     "mul",
     "neg",
     "pow",
@@ -422,64 +422,64 @@ class CopyFrom(Op):
 
 
 # ---------------------------------------------------------------------------- public functions
-def add(a: Any, b: Any, alpha: float = 1) -> Any:
-    """a + alpha * b, broadcasting."""
-    return Add.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
+def add(input: Any, other: Any, *, alpha: float = 1, out: Any = None) -> Any:
+    """input + alpha * other, broadcasting."""
+    return write_out("add", Add.apply(input, other if alpha == 1 else Mul.apply(other, alpha)), out)
 
 
-def sub(a: Any, b: Any, alpha: float = 1) -> Any:
-    """a - alpha * b, broadcasting."""
-    return Sub.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
+def sub(input: Any, other: Any, *, alpha: float = 1, out: Any = None) -> Any:
+    """input - alpha * other, broadcasting."""
+    return write_out("sub", Sub.apply(input, other if alpha == 1 else Mul.apply(other, alpha)), out)
 
 
-def mul(a: Any, b: Any) -> Any:
+def mul(input: Any, other: Any, *, out: Any = None) -> Any:
     """a * b, broadcasting."""
-    return Mul.apply(a, b)
+    return write_out("mul", Mul.apply(input, other), out)
 
 
-def div(a: Any, b: Any) -> Any:
-    """a / b (true division: integers give floats), broadcasting."""
-    return Div.apply(a, b)
-
-
-def pow(a: Any, b: Any) -> Any:
+def pow(input: Any, other: Any, *, out: Any = None) -> Any:
     """a ** b for a tensor and a tensor or a number (either side), broadcasting."""
-    return Pow.apply(a, b)
+    return write_out("pow", Pow.apply(input, other), out)
 
 
-def neg(a: Any) -> Any:
-    """-a."""
-    return Neg.apply(a)
+def neg(input: Any, *, out: Any = None) -> Any:
+    """-input."""
+    return write_out("neg", Neg.apply(input), out)
 
 
-def reciprocal(a: Any) -> Any:
+def reciprocal(input: Any, *, out: Any = None) -> Any:
     """1 / a (floating)."""
-    return Reciprocal.apply(a)
+    return write_out("reciprocal", Reciprocal.apply(input), out)
 
 
-def abs(a: Any) -> Any:
+def abs(input: Any, *, out: Any = None) -> Any:
     """|a| (its gradient at 0 is 0)."""
-    return Abs.apply(a)
+    return write_out("abs", Abs.apply(input), out)
 
 
-def sign(a: Any) -> Any:
+def sign(input: Any, *, out: Any = None) -> Any:
     """-1, 0 or 1 by the sign of a (gradient 0)."""
-    return Sign.apply(a)
+    return write_out("sign", Sign.apply(input), out)
 
 
-def sqrt(a: Any) -> Any:
+def sqrt(input: Any, *, out: Any = None) -> Any:
     """Square root."""
-    return Sqrt.apply(a)
+    return write_out("sqrt", Sqrt.apply(input), out)
 
 
-def rsqrt(a: Any) -> Any:
+def rsqrt(input: Any, *, out: Any = None) -> Any:
     """1 / sqrt(a)."""
-    return Rsqrt.apply(a)
+    return write_out("rsqrt", Rsqrt.apply(input), out)
 
 
-def where(condition: Any, a: Any, b: Any) -> Any:
-    """a where ``condition`` (a bool tensor) holds, else b; all three broadcast together."""
-    return Where.apply(condition, a, b)
+def where(condition: Any, input: Any = None, other: Any = None, *, out: Any = None) -> Any:
+    """``input`` where ``condition`` (a bool tensor) holds, else ``other``; all three broadcast
+    together. ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        from .counting import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    return write_out("where", Where.apply(condition, input, other), out)
 
 
 def copy_from(a: Any, src: Any) -> Any:

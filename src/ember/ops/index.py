@@ -214,18 +214,18 @@ def _grid(index: Any, dim: int) -> tuple:
     return tuple(grid)
 
 
-def getitem(a: Any, index: Any) -> Any:
+def getitem(input: Any, index: Any) -> Any:
     """``a[index]``: ints, slices, None and Ellipsis give a view; integer tensors/lists/arrays and
     bool masks (also mixed with slices) give a copy."""
     index, basic = _normalize_index(index, "getitem")
-    out = Getitem.apply(a, index)
-    return as_view(out, a) if basic else out
+    out = Getitem.apply(input, index)
+    return as_view(out, input) if basic else out
 
 
-def index_put(a: Any, index: Any, value: Any, accumulate: bool = False) -> Any:
+def index_put(input: Any, index: Any, value: Any, accumulate: bool = False) -> Any:
     """A copy of ``a`` with ``a[index] = value`` (``+=`` with ``accumulate``, counting repeated
     indices); ``value`` broadcasts to ``a[index]`` and is cast to a's dtype."""
-    return IndexPut.apply(a, _normalize_index(index, "index_put")[0], value, accumulate)
+    return IndexPut.apply(input, _normalize_index(index, "index_put")[0], value, accumulate)
 
 
 def gather(input: Any, dim: int, index: Any) -> Any:
@@ -339,32 +339,32 @@ def _along(a: Any, dim: int, key: Any) -> Any:
     return as_view(Getitem.apply(a, (slice(None),) * dim + (key, Ellipsis)), a)
 
 
-def narrow(a: Any, dim: int, start: int, length: int) -> Any:
+def narrow(input: Any, dim: int, start: int, length: int) -> Any:
     """Elements ``start .. start + length - 1`` along ``dim``; a view."""
-    d = sized_dim(a, dim, "narrow")
-    n = a.shape[d]
+    d = sized_dim(input, dim, "narrow")
+    n = input.shape[d]
     if not -n <= start <= n:
         raise IndexError(f"narrow: start {start} is out of range for dim {d} of size {n}")
     start %= max(n, 1)
     if length < 0 or start + length > n:
         raise IndexError(f"narrow: start {start} + length {length} exceeds dim {d} of size {n}")
-    return _along(a, d, slice(start, start + length))
+    return _along(input, d, slice(start, start + length))
 
 
-def select(a: Any, dim: int, index: int) -> Any:
+def select(input: Any, dim: int, index: int) -> Any:
     """The slice at ``index`` along ``dim`` (that dim removed); a view."""
-    d = sized_dim(a, dim, "select")
-    n = a.shape[d]
+    d = sized_dim(input, dim, "select")
+    n = input.shape[d]
     if not -n <= index < n:
         raise IndexError(f"select: index {index} is out of range for dim {d} of size {n}")
-    return _along(a, d, index)
+    return _along(input, d, index)
 
 
-def split(a: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
+def split(input: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Pieces of ``a`` along ``dim``: of size ``split_size`` (the last may be smaller) or of the
     listed sizes; views."""
-    d = sized_dim(a, dim, "split")
-    n = a.shape[d]
+    d = sized_dim(input, dim, "split")
+    n = input.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0 and n:
@@ -375,21 +375,21 @@ def split(a: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
         if sum(sizes) != n or any(s < 0 for s in sizes):
             raise ValueError(f"split: sections {tuple(sizes)} don't add up to dim {d} of size {n}")
     starts = accumulate(sizes, initial=0)
-    return tuple(_along(a, d, slice(s, s + m)) for s, m in zip(starts, sizes))
+    return tuple(_along(input, d, slice(s, s + m)) for s, m in zip(starts, sizes))
 
 
-def chunk(a: Any, chunks: int, dim: int = 0) -> tuple:
+def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
     """``a`` split into ``chunks`` near-equal pieces along ``dim`` (maybe fewer); views."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = a.shape[sized_dim(a, dim, "chunk")]
-    return split(a, [0] * chunks if n == 0 else -(-n // chunks), dim)
+    n = input.shape[sized_dim(input, dim, "chunk")]
+    return split(input, [0] * chunks if n == 0 else -(-n // chunks), dim)
 
 
-def unbind(a: Any, dim: int = 0) -> tuple:
+def unbind(input: Any, dim: int = 0) -> tuple:
     """The slices of ``a`` along ``dim``, that dim removed; views."""
-    d = sized_dim(a, dim, "unbind")
-    return tuple(_along(a, d, i) for i in range(a.shape[d]))
+    d = sized_dim(input, dim, "unbind")
+    return tuple(_along(input, d, i) for i in range(input.shape[d]))
 
 
 _PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..backend import xp
+from .args import write_out
 from .elementwise import add, mul
 from .reduce import Reduction, check_floating, check_nonempty, kept, reduce_dims
 from .shape import autocast_operands, reshape
@@ -287,43 +288,43 @@ class Norm(Reduction):
         return ((x * sign) / safe) ** (p - 1) * sign
 
 
-def matmul(a: Any, b: Any) -> Any:
+def matmul(input: Any, other: Any, *, out: Any = None) -> Any:
     """Matrix product with NumPy's rules: 1-D @ 1-D is a dot product, a 1-D operand acts as a
     row (left) or column (right), and leading batch dims broadcast. (n,k) @ (k,m) -> (n,m)."""
-    a, b = autocast_operands(a, b)
-    _check_matmul("matmul", a, b)
-    return MatMul.apply(a, b)
+    input, other = autocast_operands(input, other)
+    _check_matmul("matmul", input, other)
+    return write_out("matmul", MatMul.apply(input, other), out)
 
 
-def mm(a: Any, b: Any) -> Any:
+def mm(input: Any, mat2: Any, *, out: Any = None) -> Any:
     """Product of two matrices: (n,k) @ (k,m) -> (n,m)."""
-    a, b = autocast_operands(a, b)
-    _expect_ndim("mm", 2, a, b)
-    _check_matmul("mm", a, b)
-    return MatMul.apply(a, b)
+    input, mat2 = autocast_operands(input, mat2)
+    _expect_ndim("mm", 2, input, mat2)
+    _check_matmul("mm", input, mat2)
+    return write_out("mm", MatMul.apply(input, mat2), out)
 
 
-def bmm(a: Any, b: Any) -> Any:
+def bmm(input: Any, mat2: Any, *, out: Any = None) -> Any:
     """Batched matrix product without broadcasting: (B,n,k) @ (B,k,m) -> (B,n,m)."""
-    a, b = autocast_operands(a, b)
-    _expect_ndim("bmm", 3, a, b)
-    if _shape(a)[0] != _shape(b)[0]:
-        raise ValueError(f"bmm: batch sizes differ: shapes {_shape(a)} and {_shape(b)}")
-    _check_matmul("bmm", a, b)
-    return MatMul.apply(a, b)
+    input, mat2 = autocast_operands(input, mat2)
+    _expect_ndim("bmm", 3, input, mat2)
+    if _shape(input)[0] != _shape(mat2)[0]:
+        raise ValueError(f"bmm: batch sizes differ: shapes {_shape(input)} and {_shape(mat2)}")
+    _check_matmul("bmm", input, mat2)
+    return write_out("bmm", MatMul.apply(input, mat2), out)
 
 
-def dot(a: Any, b: Any) -> Any:
+def dot(input: Any, tensor: Any, *, out: Any = None) -> Any:
     """Dot product of two vectors of the same length: (n,) . (n,) -> ()."""
-    _expect_ndim("dot", 1, a, b)
-    _check_matmul("dot", a, b)
-    return MatMul.apply(a, b)
+    _expect_ndim("dot", 1, input, tensor)
+    _check_matmul("dot", input, tensor)
+    return write_out("dot", MatMul.apply(input, tensor), out)
 
 
-def outer(a: Any, b: Any) -> Any:
+def outer(input: Any, vec2: Any, *, out: Any = None) -> Any:
     """Outer product of two vectors: (n,) x (m,) -> (n,m)."""
-    _expect_ndim("outer", 1, a, b)
-    return mul(reshape(a, (-1, 1)), b)
+    _expect_ndim("outer", 1, input, vec2)
+    return write_out("outer", mul(reshape(input, (-1, 1)), vec2), out)
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
@@ -348,15 +349,17 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     return Linear.apply(input, weight, bias)
 
 
-def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Any:
+def addmm(
+    input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1, out: Any = None
+) -> Any:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n,m). beta 0 ignores input."""
     input, mat1, mat2 = autocast_operands(input, mat1, mat2)
     product = mm(mat1, mat2)
     if alpha != 1:
         product = mul(product, alpha)
-    if beta == 0:
-        return product
-    return add(product, input if beta == 1 else mul(input, beta))
+    if beta != 0:
+        product = add(product, input if beta == 1 else mul(input, beta))
+    return write_out("addmm", product, out)
 
 
 def einsum(equation: str, *operands: Any) -> Any:
@@ -370,7 +373,14 @@ def einsum(equation: str, *operands: Any) -> Any:
     return Einsum.apply(spec, *operands)
 
 
-def norm(a: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+def norm(
+    input: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    out: Any = None,
+    dtype: Any = None,
+) -> Any:
     """Vector p-norm over ``dim`` (all dims by default): p = 2 ('fro'), 1, inf, -inf, 0 or any
     other number."""
     if isinstance(p, str):
@@ -378,5 +388,5 @@ def norm(a: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: 
             raise ValueError(f"norm: p={p!r} is not supported; use 'fro' or a number")
         p = 2
     if dtype is not None:
-        a = a.to(dtype)
-    return Norm.apply(a, float(p), dim, keepdim)
+        input = input.to(dtype)
+    return write_out("norm", Norm.apply(input, float(p), dim, keepdim), out)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..backend import is_floating, xp
+from .elementwise import where
 from .loss import check_reduction, divide_or_nan, require_floating
 from .reduce import kept_shape, normalize_dims
 from .reduce import sum as _sum
@@ -126,10 +127,13 @@ class CrossEntropy(Op):
     dx = g (softmax(x) sum_c coef - coef), dcoef = -g log_softmax(x)."""
 
     @staticmethod
-    def forward(ctx, x, coef, dim, reduce):
+    def forward(ctx, x, coef, dim, reduce, indices):
         ctx.dim, ctx.reduce = dim, reduce
         ctx.save_for_backward(x, coef)
-        loss = -(coef * log_softmax_array(x, (dim,))).sum(axis=dim)
+        terms = coef * log_softmax_array(x, (dim,))
+        if indices:  # PyTorch picks the target's term: another class's -inf logit is no nan
+            terms = xp.where(coef != 0, terms, 0)
+        loss = -terms.sum(axis=dim)
         return loss.sum() if reduce else loss
 
     @staticmethod
@@ -140,10 +144,10 @@ class CrossEntropy(Op):
         need_x, need_coef = ctx.needs_input_grad[:2]
         grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
         grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
-        return grad_x, grad_coef, None, None
+        return grad_x, grad_coef, None, None, None
 
     @staticmethod
-    def jvp(ctx, tx, tcoef, _dim, _reduce):
+    def jvp(ctx, tx, tcoef, _dim, _reduce, _indices):
         x, coef = ctx.saved_tensors
         out = (tx * _logit_slope(x, coef, ctx.dim)).sum(ctx.dim)
         if tcoef is not None:
@@ -232,7 +236,8 @@ def cross_entropy(
     reduction = check_reduction(op, reduction, size_average, reduce)
     _check_smoothing(op, label_smoothing)
     dim = _class_dim(op, input)
-    if tuple(target.shape) != tuple(input.shape):
+    indices = tuple(target.shape) != tuple(input.shape)
+    if indices:
         coef, total = _class_coefficients(
             op, input, dim, target, weight, ignore_index, label_smoothing
         )
@@ -241,8 +246,8 @@ def cross_entropy(
     else:
         coef, total = _probability_coefficients(op, input, dim, target, weight, label_smoothing)
     if reduction == "none":
-        return CrossEntropy.apply(input, coef, dim, False)
-    loss = CrossEntropy.apply(input, coef, dim, True)
+        return CrossEntropy.apply(input, coef, dim, False, indices)
+    loss = CrossEntropy.apply(input, coef, dim, True, indices)
     return loss if reduction == "sum" else divide_or_nan(loss, total)
 
 
@@ -282,7 +287,7 @@ def nll_loss(
     reduction = check_reduction(op, reduction, size_average, reduce)
     dim = _class_dim(op, input)
     coef, total = _class_coefficients(op, input, dim, target, weight, ignore_index, 0.0)
-    picked = input * -coef
+    picked = where(coef != 0, input, 0.0) * -coef  # 0, not nan, for a -inf of another class
     if reduction == "none":
         return picked.sum(dim)
     loss = picked.sum()

@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 from typing import Any
 
 from ..autograd.function import Op
 from ..backend import as_dtype, default_float, is_floating, sum_to_shape, xp
+from .args import dim_alias, keepdim_alias, write_out
 
 __all__ = [
     "all",
-    "amax",
-    "amin",
     "any",
-    "argmax",
-    "argmin",
     "logsumexp",
-    "max",
     "mean",
-    "min",
     "prod",
-    "std",
     "sum",
     "sum_to_size",
-    "var",
 ]
-
-# What max/min with a dim return: a tuple whose fields read like torch.return_types.max.
-max_result = namedtuple("max", ("values", "indices"))
-min_result = namedtuple("min", ("values", "indices"))
 
 
 def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
@@ -208,114 +196,6 @@ class Prod(Reduction):
         return nonzero * others
 
 
-class _Selection(Reduction):
-    """A reduction that picks elements (``_pick``, e.g. ``xp.max``); the gradient is split evenly
-    among the elements equal to the result, as in PyTorch."""
-
-    _pick: Any
-
-    @classmethod
-    def forward(cls, ctx, a, dim, keepdim):
-        name = cls.__name__.lower()
-        ctx.dims = reduce_dims(dim, a.ndim, name)
-        ctx.keepdim = keepdim
-        check_nonempty(a, ctx.dims, name)
-        out = cls._pick(a, axis=ctx.dims, keepdims=keepdim)
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def partial(ctx):
-        x, out = ctx.saved_tensors
-        hit = x._data == kept(ctx, out._data)
-        return (hit / hit.sum(ctx.dims, keepdims=True)).astype(x.dtype)
-
-
-class Amax(_Selection):
-    """amax(a, dim);  da = g split evenly among the maximal elements."""
-
-    _pick = staticmethod(xp.max)
-
-
-class Amin(_Selection):
-    """amin(a, dim);  da = g split evenly among the minimal elements."""
-
-    _pick = staticmethod(xp.min)
-
-
-class Max(Reduction):
-    """max(a, dim).values, the elements at ``indices``;  da = g at those indices."""
-
-    @staticmethod
-    def forward(ctx, a, indices, dim, keepdim):
-        ctx.dims = reduce_dims(dim, a.ndim, "max")
-        ctx.keepdim = keepdim
-        if a.ndim == 0:
-            return a.copy()
-        (axis,) = ctx.dims
-        index = indices if keepdim else xp.expand_dims(indices, axis)
-        ctx.save_for_backward(index)
-        out = xp.take_along_axis(a, index, axis=axis)
-        return out if keepdim else out.squeeze(axis)
-
-    @staticmethod
-    def partial(ctx):
-        if not ctx.dims:
-            return xp.ones(ctx.shapes[0], ctx.dtypes[0])
-        (index,) = ctx.saved_tensors  # the indices with the reduced dim kept
-        onehot = xp.zeros(ctx.shapes[0], ctx.dtypes[0])
-        xp.put_along_axis(onehot, xp.asarray(index), 1, axis=ctx.dims[0])
-        return onehot
-
-
-class Min(Max):
-    """min(a, dim).values, the elements at ``indices``;  da = g at those indices."""
-
-
-class Var(Reduction):
-    """var = sum (a - mean)^2 / (n - correction);  da = 2 g (a - mean) / (n - correction)."""
-
-    @staticmethod
-    def forward(ctx, a, dim, correction, keepdim):
-        check_floating(a, "var")
-        return _moment(ctx, a, dim, correction, keepdim, "var")
-
-    @staticmethod
-    def partial(ctx):
-        (x,) = ctx.saved_tensors
-        return (x - x.mean(ctx.dims, keepdim=True)) * (2.0 / ctx.denom if ctx.denom else math.inf)
-
-
-class Std(Reduction):
-    """std(a, dim) = sqrt(var);  da = g (a - mean) / ((n - correction) std) (0 where std is 0)."""
-
-    @staticmethod
-    def forward(ctx, a, dim, correction, keepdim):
-        check_floating(a, "std")
-        out = xp.sqrt(_moment(ctx, a, dim, correction, keepdim, "std"))
-        ctx.save_for_backward(a, out)
-        return out
-
-    @staticmethod
-    def partial(ctx):
-        x, out = ctx.saved_tensors
-        out = kept(ctx, out)
-        safe = out + (out._data == 0).astype(x.dtype)
-        return (x - x.mean(ctx.dims, keepdim=True)) / (safe * ctx.denom)
-
-
-def _moment(ctx: Any, a: Any, dim: Any, correction: float, keepdim: bool, op: str) -> Any:
-    """The variance of ``a`` over ``dim``; notes dims and the divisor on ctx, saves ``a``."""
-    ctx.dims = reduce_dims(dim, a.ndim, op)
-    ctx.keepdim = keepdim
-    ctx.denom = builtins.max(0, _reduced_size(a.shape, ctx.dims) - correction)
-    ctx.save_for_backward(a)
-    with xp.errstate(invalid="ignore", divide="ignore"):
-        n = _reduced_size(a.shape, ctx.dims)
-        dev = a - a.sum(axis=ctx.dims, keepdims=True) / n
-        return (dev * dev).sum(axis=ctx.dims, keepdims=keepdim) / ctx.denom
-
-
 class LogSumExp(Reduction):
     """log(sum(exp(a))) computed as m + log(sum(exp(a - m))), m = max;  da = g softmax(a)."""
 
@@ -342,40 +222,6 @@ class LogSumExp(Reduction):
         return (x - kept(ctx, out)).exp()
 
 
-class _IndexOf(Op):
-    """Index of the element ``_pick`` chooses along one dim, or in the flattened tensor (int64,
-    not differentiable)."""
-
-    _pick: Any
-
-    @classmethod
-    def forward(cls, ctx, a, dim, keepdim):
-        name = cls.__name__.lower()
-        check_nonempty(a, reduce_dims(dim, a.ndim, name), name)
-        if dim is None:
-            out = cls._pick(a)
-            return xp.full((1,) * a.ndim if keepdim else (), out, xp.int64)
-        if isinstance(dim, (tuple, list)):
-            raise TypeError(f"{name}: dim must be an int or None, got {dim!r}")
-        if a.ndim == 0:
-            reduce_dims(dim, 0, name)
-            return xp.zeros((), xp.int64)
-        (axis,) = normalize_dims(dim, a.ndim, name)
-        return cls._pick(a, axis=axis, keepdims=keepdim).astype(xp.int64)
-
-
-class Argmax(_IndexOf):
-    """Index of the maximum (the first one among ties)."""
-
-    _pick = staticmethod(xp.argmax)
-
-
-class Argmin(_IndexOf):
-    """Index of the minimum (the first one among ties)."""
-
-    _pick = staticmethod(xp.argmin)
-
-
 class _Truth(Op):
     """Whether ``_pick`` (all or any) holds over dims (bool, not differentiable)."""
 
@@ -399,129 +245,99 @@ class Any_(_Truth):  # noqa: N801 - the underscore keeps typing.Any usable here
     _pick = staticmethod(xp.any)
 
 
-def sum(a: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+def sum(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
+) -> Any:
     """Sum over ``dim`` (all dims by default); integers and bools sum as int64."""
-    return Sum.apply(a, dim, keepdim, None if dtype is None else as_dtype(dtype))
+    dim, keepdim = dim_alias("sum", dim, axis), keepdim_alias(keepdim, keepdims)
+    res = Sum.apply(input, dim, keepdim, None if dtype is None else as_dtype(dtype))
+    return write_out("sum", res, out)
 
 
-def sum_to_size(a: Any, *shape: Any) -> Any:
-    """Sum ``a`` down to ``shape`` (the reverse of broadcasting)."""
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = tuple(shape[0])
-    return SumToSize.apply(a, shape)
+def sum_to_size(input: Any, *size: Any) -> Any:
+    """Sum ``input`` down to ``size`` (the reverse of broadcasting)."""
+    if len(size) == 1 and not isinstance(size[0], int):
+        size = tuple(size[0])
+    return SumToSize.apply(input, size)
 
 
-def mean(a: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+def mean(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
+) -> Any:
     """Mean over ``dim`` (all dims by default); floating tensors only, unless ``dtype`` is given."""
-    return Mean.apply(a, dim, keepdim, None if dtype is None else as_dtype(dtype))
+    dim, keepdim = dim_alias("mean", dim, axis), keepdim_alias(keepdim, keepdims)
+    res = Mean.apply(input, dim, keepdim, None if dtype is None else as_dtype(dtype))
+    return write_out("mean", res, out)
 
 
-def prod(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def prod(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
+) -> Any:
     """Product over ``dim`` (all dims by default)."""
-    return Prod.apply(a, dim, keepdim)
+    dim, keepdim = dim_alias("prod", dim, axis), keepdim_alias(keepdim, keepdims)
+    if dtype is not None:
+        input = input.to(dtype)
+    return write_out("prod", Prod.apply(input, dim, keepdim), out)
 
 
-def amax(a: Any, dim: Any = (), keepdim: bool = False) -> Any:
-    """Maximum over ``dim`` (all dims by default); ties share the gradient evenly."""
-    return Amax.apply(a, dim, keepdim)
-
-
-def amin(a: Any, dim: Any = (), keepdim: bool = False) -> Any:
-    """Minimum over ``dim`` (all dims by default); ties share the gradient evenly."""
-    return Amin.apply(a, dim, keepdim)
-
-
-def max(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
-    """``max(a)``: the largest element (0-d). ``max(a, dim)``: ``(values, indices)`` along ``dim``.
-    ``max(a, other)``: the elementwise maximum of two tensors."""
-    return _extremum(a, dim, keepdim, Max, Argmax, max_result, "maximum")
-
-
-def min(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
-    """``min(a)``: the smallest element (0-d). ``min(a, dim)``: ``(values, indices)`` along ``dim``.
-    ``min(a, other)``: the elementwise minimum of two tensors."""
-    return _extremum(a, dim, keepdim, Min, Argmin, min_result, "minimum")
-
-
-def _extremum(
-    a: Any, dim: Any, keepdim: bool, op: type, index_op: type, result: type, binary: str
-) -> Any:
-    name = op.__name__.lower()
-    if dim is None:
-        if a.numel() == 0:
-            raise IndexError(
-                f"{name}: the tensor is empty; give a dim (and a non-empty one) to reduce over"
-            )
-        return (Amax if op is Max else Amin).apply(a, None, False)
-    if not isinstance(dim, int):
-        if hasattr(dim, "shape"):
-            from .. import ops  # the package, complete by the time max/min is called
-
-            if not hasattr(ops, binary):
-                raise TypeError(f"{name}(a, other) needs ember.{binary}, which is not available")
-            return getattr(ops, binary)(a, dim)
-        raise TypeError(f"{name}: dim must be an int (or another tensor), got {dim!r}")
-    indices = index_op.apply(a, dim, keepdim)
-    return result(op.apply(a, indices, dim, keepdim), indices)
-
-
-def argmax(a: Any, dim: int | None = None, keepdim: bool = False) -> Any:
-    """Index of the maximum along ``dim`` (of the flattened tensor when dim is None); int64."""
-    return Argmax.apply(a, dim, keepdim)
-
-
-def argmin(a: Any, dim: int | None = None, keepdim: bool = False) -> Any:
-    """Index of the minimum along ``dim`` (of the flattened tensor when dim is None); int64."""
-    return Argmin.apply(a, dim, keepdim)
-
-
-def var(
-    a: Any,
+def logsumexp(
+    input: Any,
     dim: Any = None,
-    unbiased: bool | None = None,
     keepdim: bool = False,
     *,
-    correction: float | None = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
 ) -> Any:
-    """Variance over ``dim``, dividing by n - correction (correction 1 by default; ``unbiased``
-    False means 0)."""
-    dim, correction = _correction(dim, unbiased, correction, "var")
-    return Var.apply(a, dim, correction, keepdim)
+    """log(sum(exp(input))) over ``dim``, stable for large magnitudes."""
+    dim, keepdim = dim_alias("logsumexp", dim, axis), keepdim_alias(keepdim, keepdims)
+    return write_out("logsumexp", LogSumExp.apply(input, dim, keepdim), out)
 
 
-def std(
-    a: Any,
+def all(
+    input: Any,
     dim: Any = None,
-    unbiased: bool | None = None,
     keepdim: bool = False,
     *,
-    correction: float | None = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
 ) -> Any:
-    """Standard deviation over ``dim``: the square root of ``var`` (same arguments)."""
-    dim, correction = _correction(dim, unbiased, correction, "std")
-    return Std.apply(a, dim, correction, keepdim)
-
-
-def _correction(dim: Any, unbiased: Any, correction: Any, op: str) -> tuple[Any, float]:
-    if isinstance(dim, bool):  # var(a, False): the old (input, unbiased) form
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{op}: pass either unbiased or correction, not both")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    return dim, correction
-
-
-def logsumexp(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
-    """log(sum(exp(a))) over ``dim``, stable for large magnitudes."""
-    return LogSumExp.apply(a, dim, keepdim)
-
-
-def all(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """True if every element over ``dim`` is nonzero (bool)."""
-    return All.apply(a, dim, keepdim)
+    dim, keepdim = dim_alias("all", dim, axis), keepdim_alias(keepdim, keepdims)
+    return write_out("all", All.apply(input, dim, keepdim), out)
 
 
-def any(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def any(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    out: Any = None,
+) -> Any:
     """True if some element over ``dim`` is nonzero (bool)."""
-    return Any_.apply(a, dim, keepdim)
+    dim, keepdim = dim_alias("any", dim, axis), keepdim_alias(keepdim, keepdims)
+    return write_out("any", Any_.apply(input, dim, keepdim), out)

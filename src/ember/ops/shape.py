@@ -13,6 +13,7 @@ from ..autograd import function
 from ..autograd.function import Op
 from ..autograd.grad_mode import state
 from ..backend import is_floating, result_type, xp
+from .args import dim_alias, write_out
 from .reduce import normalize_dims
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "triu",
     "unflatten",
     "unsqueeze",
-    "view",
 ]
 
 
@@ -60,11 +60,11 @@ def wrap_dim(dim: int, ndim: int, op: str, extra: int = 0) -> int:
     return dim % rank
 
 
-def sized_dim(a: Any, dim: int, op: str) -> int:
+def sized_dim(input: Any, dim: int, op: str) -> int:
     """A dim of ``a`` that has a size (0-d tensors have none)."""
-    if a.ndim == 0:
+    if input.ndim == 0:
         raise IndexError(f"{op}: cannot be applied to a 0-d tensor")
-    return wrap_dim(dim, a.ndim, op)
+    return wrap_dim(dim, input.ndim, op)
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -319,89 +319,94 @@ def _check_matrix(a: Any, op: str) -> None:
         raise ValueError(f"{op}: input must have at least 2 dims, got shape {a.shape}")
 
 
-def reshape(a: Any, *shape: Any) -> Any:
+def reshape(input: Any, *shape: Any) -> Any:
     """The same elements in a new shape (one dim may be -1); a view when possible."""
-    return as_view(Reshape.apply(a, _shape_arg(shape)), a)
+    return as_view(Reshape.apply(input, _shape_arg(shape)), input)
 
 
-view = reshape
-
-
-def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     """Dims ``start_dim..end_dim`` merged into one (a 0-d tensor becomes shape (1,))."""
-    if a.ndim == 0:
-        return reshape(a, (1,))
-    start, end = wrap_dim(start_dim, a.ndim, "flatten"), wrap_dim(end_dim, a.ndim, "flatten")
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    start, end = (
+        wrap_dim(start_dim, input.ndim, "flatten"),
+        wrap_dim(end_dim, input.ndim, "flatten"),
+    )
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    merged = math.prod(a.shape[start : end + 1])
-    return reshape(a, (*a.shape[:start], merged, *a.shape[end + 1 :]))
+    merged = math.prod(input.shape[start : end + 1])
+    return reshape(input, (*input.shape[:start], merged, *input.shape[end + 1 :]))
 
 
-def unflatten(a: Any, dim: int, sizes: Sequence[int]) -> Any:
+def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Any:
     """Dim ``dim`` split into ``sizes`` (one may be -1)."""
-    d = sized_dim(a, dim, "unflatten")
+    d = sized_dim(input, dim, "unflatten")
     sizes = list(sizes)
     if sizes.count(-1) == 1:
         known = math.prod(s for s in sizes if s != -1)
-        sizes[sizes.index(-1)] = a.shape[d] // known if known else 0
-    if math.prod(sizes) != a.shape[d]:
-        raise ValueError(f"unflatten: sizes {tuple(sizes)} don't multiply to {a.shape[d]}")
-    return reshape(a, (*a.shape[:d], *sizes, *a.shape[d + 1 :]))
+        sizes[sizes.index(-1)] = input.shape[d] // known if known else 0
+    if math.prod(sizes) != input.shape[d]:
+        raise ValueError(f"unflatten: sizes {tuple(sizes)} don't multiply to {input.shape[d]}")
+    return reshape(input, (*input.shape[:d], *sizes, *input.shape[d + 1 :]))
 
 
-def squeeze(a: Any, dim: Any = None) -> Any:
+def squeeze(input: Any, dim: Any = None, *, axis: Any = None) -> Any:
     """``a`` without its size-1 dims (only those in ``dim`` when given); a view."""
-    dims = normalize_dims(dim, a.ndim, "squeeze")
-    return reshape(a, tuple(n for i, n in enumerate(a.shape) if n != 1 or i not in dims))
+    dims = normalize_dims(dim_alias("squeeze", dim, axis), input.ndim, "squeeze")
+    return reshape(input, tuple(n for i, n in enumerate(input.shape) if n != 1 or i not in dims))
 
 
-def unsqueeze(a: Any, dim: int) -> Any:
+def unsqueeze(input: Any, dim: int | None = None, *, axis: int | None = None) -> Any:
     """``a`` with a new size-1 dim at ``dim``; a view."""
-    d = wrap_dim(dim, a.ndim, "unsqueeze", extra=1)
-    return reshape(a, (*a.shape[:d], 1, *a.shape[d:]))
+    dim = dim_alias("unsqueeze", dim, axis)
+    if dim is None:
+        raise TypeError("unsqueeze() missing 1 required positional argument: 'dim'")
+    d = wrap_dim(dim, input.ndim, "unsqueeze", extra=1)
+    return reshape(input, (*input.shape[:d], 1, *input.shape[d:]))
 
 
-def expand(a: Any, *shape: Any) -> Any:
+def expand(input: Any, *shape: Any) -> Any:
     """Broadcast ``a`` to ``shape`` without copying (-1 keeps a dim)."""
-    return as_view(Expand.apply(a, _shape_arg(shape)), a)
+    return as_view(Expand.apply(input, _shape_arg(shape)), input)
 
 
-def broadcast_to(a: Any, shape: Any) -> Any:
+def broadcast_to(input: Any, shape: Any) -> Any:
     """Broadcast ``a`` to ``shape`` without copying."""
-    return expand(a, tuple(shape))
+    return expand(input, tuple(shape))
 
 
-def permute(a: Any, *dims: Any) -> Any:
+def permute(input: Any, *dims: Any) -> Any:
     """Reorder the dims of ``a``; a view."""
-    return as_view(Permute.apply(a, _shape_arg(dims)), a)
+    return as_view(Permute.apply(input, _shape_arg(dims)), input)
 
 
-def transpose(a: Any, dim0: int, dim1: int) -> Any:
+def transpose(input: Any, dim0: int, dim1: int) -> Any:
     """Swap two dims; a view."""
-    d0, d1 = wrap_dim(dim0, a.ndim, "transpose"), wrap_dim(dim1, a.ndim, "transpose")
-    order = list(range(a.ndim))
+    d0, d1 = wrap_dim(dim0, input.ndim, "transpose"), wrap_dim(dim1, input.ndim, "transpose")
+    order = list(range(input.ndim))
     if order:
         order[d0], order[d1] = order[d1], order[d0]
-    return permute(a, tuple(order))
+    return permute(input, tuple(order))
 
 
-def movedim(a: Any, source: Any, destination: Any) -> Any:
+def movedim(input: Any, source: Any, destination: Any) -> Any:
     """Dims ``source`` moved to positions ``destination`` (ints or tuples); a view."""
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
         raise ValueError(f"movedim: {len(src)} source dims but {len(dst)} destination dims")
-    src = [wrap_dim(d, a.ndim, "movedim") for d in src]
-    dst = [wrap_dim(d, a.ndim, "movedim") for d in dst]
-    rest = iter(d for d in range(a.ndim) if d not in src)
+    src = [wrap_dim(d, input.ndim, "movedim") for d in src]
+    dst = [wrap_dim(d, input.ndim, "movedim") for d in dst]
+    rest = iter(d for d in range(input.ndim) if d not in src)
     placed = dict(zip(dst, src))
-    return permute(a, tuple(placed[i] if i in placed else next(rest) for i in range(a.ndim)))
+    return permute(
+        input, tuple(placed[i] if i in placed else next(rest) for i in range(input.ndim))
+    )
 
 
-def cast(a: Any, dtype: Any) -> Any:
+def cast(input: Any, dtype: Any) -> Any:
     """``a`` converted to ``dtype`` (differentiable between floating dtypes)."""
-    return Cast.apply(a, dtype)
+    return Cast.apply(input, dtype)
 
 
 def autocast_operands(*operands: Any) -> tuple:
@@ -419,23 +424,23 @@ def autocast_operands(*operands: Any) -> tuple:
     )
 
 
-def clone(a: Any) -> Any:
+def clone(input: Any) -> Any:
     """A copy of ``a`` that stays in the graph."""
-    return Clone.apply(a)
+    return Clone.apply(input)
 
 
-def repeat(a: Any, *sizes: Any) -> Any:
+def repeat(input: Any, *sizes: Any) -> Any:
     """``a`` tiled ``sizes[i]`` times along dim i (``numpy.tile``); extra sizes add leading dims."""
-    return Repeat.apply(a, _shape_arg(sizes))
+    return Repeat.apply(input, _shape_arg(sizes))
 
 
-def tile(a: Any, dims: Sequence[int]) -> Any:
+def tile(input: Any, dims: Sequence[int]) -> Any:
     """Like ``repeat``, but fewer ``dims`` than ``a.ndim`` are padded with leading 1s."""
     dims = tuple(dims)
-    return Repeat.apply(a, (1,) * (a.ndim - len(dims)) + dims)
+    return Repeat.apply(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
-def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
+def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None, out: Any = None) -> Any:
     """Tensors joined along an existing dim; shapes must agree elsewhere (dtypes promote)."""
     tensors = tuple(tensors)
     if not tensors:
@@ -443,7 +448,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     first = tensors[0].shape
     if not first:
         raise ValueError("cat: 0-d tensors cannot be concatenated; use stack")
-    d = wrap_dim(dim, len(first), "cat")
+    d = wrap_dim(dim_alias("cat", dim, axis, 0), len(first), "cat")
     for t in tensors[1:]:
         if len(t.shape) != len(first) or any(
             m != n for i, (m, n) in enumerate(zip(first, t.shape)) if i != d
@@ -452,13 +457,13 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
                 f"cat: tensors must have the same shape except in dim {d}, got shapes "
                 f"{tuple(first)} and {tuple(t.shape)}"
             )
-    return Cat.apply(d, *tensors)
+    return write_out("cat", Cat.apply(d, *tensors), out)
 
 
 concat = cat
 
 
-def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
+def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None, out: Any = None) -> Any:
     """Tensors of one shape joined along a new dim ``dim``."""
     tensors = tuple(tensors)
     if not tensors:
@@ -469,25 +474,25 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
                 f"stack: tensors must have the same shape, got shapes {tuple(tensors[0].shape)} "
                 f"and {tuple(t.shape)}"
             )
-    d = wrap_dim(dim, tensors[0].ndim, "stack", extra=1)
-    return Cat.apply(d, *(unsqueeze(t, d) for t in tensors))
+    d = wrap_dim(dim_alias("stack", dim, axis, 0), tensors[0].ndim, "stack", extra=1)
+    return write_out("stack", Cat.apply(d, *(unsqueeze(t, d) for t in tensors)), out)
 
 
-def flip(a: Any, dims: Any) -> Any:
+def flip(input: Any, dims: Any) -> Any:
     """``a`` reversed along ``dims`` (a copy, as in PyTorch)."""
-    return Flip.apply(a, dims)
+    return Flip.apply(input, dims)
 
 
-def roll(a: Any, shifts: Any, dims: Any = None) -> Any:
+def roll(input: Any, shifts: Any, dims: Any = None) -> Any:
     """``a`` shifted cyclically along ``dims`` (the flattened tensor when None)."""
-    return Roll.apply(a, shifts, dims)
+    return Roll.apply(input, shifts, dims)
 
 
-def tril(a: Any, diagonal: int = 0) -> Any:
+def tril(input: Any, diagonal: int = 0) -> Any:
     """The lower triangle of the last two dims (entries above diagonal ``diagonal`` zeroed)."""
-    return Tril.apply(a, diagonal)
+    return Tril.apply(input, diagonal)
 
 
-def triu(a: Any, diagonal: int = 0) -> Any:
+def triu(input: Any, diagonal: int = 0) -> Any:
     """The upper triangle of the last two dims (entries below diagonal ``diagonal`` zeroed)."""
-    return Triu.apply(a, diagonal)
+    return Triu.apply(input, diagonal)

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from ..backend import xp
+from .args import write_out
 from .elementwise import _floating, _Pointwise, _quiet
 
-__all__ = ["cos", "erf", "exp", "expm1", "log", "log1p", "sin", "tan"]
+__all__ = ["cos", "erf", "exp", "exp2", "expm1", "log", "log10", "log1p", "log2", "sin", "tan"]
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
@@ -64,6 +65,52 @@ class Log(_Pointwise):
     def chain(ctx, t):
         (a,) = ctx.saved_like(t)
         return t / a
+
+
+class Log2(_Pointwise):
+    """log2(a);  da = g / (a ln 2)."""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.log2(_floating(a))
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t / (a * math.log(2))
+
+
+class Log10(_Pointwise):
+    """log10(a);  da = g / (a ln 10)."""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.log10(_floating(a))
+
+    @staticmethod
+    def chain(ctx, t):
+        (a,) = ctx.saved_tensors
+        return t / (a * math.log(10))
+
+
+class Exp2(_Pointwise):
+    """2 ** a;  da = g out ln 2."""
+
+    @staticmethod
+    @_quiet
+    def forward(ctx, a):
+        out = xp.exp2(_floating(a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def chain(ctx, t):
+        (out,) = ctx.saved_tensors
+        return t * out * math.log(2)
 
 
 class Log1p(_Pointwise):
@@ -240,41 +287,56 @@ def erfc_beyond(y: Any) -> Any:
     return xp.exp(-s * s) * xp.exp(-(yl - s) * (yl + s)) * ratio
 
 
-def exp(a: Any) -> Any:
+def exp(input: Any, *, out: Any = None) -> Any:
     """e ** a."""
-    return Exp.apply(a)
+    return write_out("exp", Exp.apply(input), out)
 
 
-def expm1(a: Any) -> Any:
+def expm1(input: Any, *, out: Any = None) -> Any:
     """exp(a) - 1, accurate for small a."""
-    return Expm1.apply(a)
+    return write_out("expm1", Expm1.apply(input), out)
 
 
-def log(a: Any) -> Any:
+def log(input: Any, *, out: Any = None) -> Any:
     """Natural logarithm."""
-    return Log.apply(a)
+    return write_out("log", Log.apply(input), out)
 
 
-def log1p(a: Any) -> Any:
+def log1p(input: Any, *, out: Any = None) -> Any:
     """log(1 + a), accurate for small a."""
-    return Log1p.apply(a)
+    return write_out("log1p", Log1p.apply(input), out)
 
 
-def sin(a: Any) -> Any:
+def sin(input: Any, *, out: Any = None) -> Any:
     """Sine."""
-    return Sin.apply(a)
+    return write_out("sin", Sin.apply(input), out)
 
 
-def cos(a: Any) -> Any:
+def cos(input: Any, *, out: Any = None) -> Any:
     """Cosine."""
-    return Cos.apply(a)
+    return write_out("cos", Cos.apply(input), out)
 
 
-def tan(a: Any) -> Any:
+def tan(input: Any, *, out: Any = None) -> Any:
     """Tangent."""
-    return Tan.apply(a)
+    return write_out("tan", Tan.apply(input), out)
 
 
-def erf(a: Any) -> Any:
+def erf(input: Any, *, out: Any = None) -> Any:
     """The error function."""
-    return Erf.apply(a)
+    return write_out("erf", Erf.apply(input), out)
+
+
+def log2(input: Any, *, out: Any = None) -> Any:
+    """Base-2 logarithm."""
+    return write_out("log2", Log2.apply(input), out)
+
+
+def log10(input: Any, *, out: Any = None) -> Any:
+    """Base-10 logarithm."""
+    return write_out("log10", Log10.apply(input), out)
+
+
+def exp2(input: Any, *, out: Any = None) -> Any:
+    """2 ** a."""
+    return write_out("exp2", Exp2.apply(input), out)

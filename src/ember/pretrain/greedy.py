@@ -25,6 +25,7 @@ from ..autograd.grad_mode import no_grad
 from ..backend import Generator
 from ..tensor import Tensor
 from .autoencoder import AutoencoderLayer, AutoencoderTrainer
+from .parallel import BatchShard, ShardedGenerator, SyncedOptimizer
 from .rbm import RBM, BernoulliRBM, ContrastiveDivergence, GaussianBernoulliRBM
 
 __all__ = ["METHODS", "OPTIMIZERS", "LayerReport", "greedy_layerwise"]
@@ -133,13 +134,19 @@ def _map(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 class _TensorSource:
     """All inputs of the current layer in memory: each layer's codes are computed once."""
 
-    def __init__(self, x: Tensor) -> None:
+    def __init__(self, x: Tensor, shard: BatchShard | None = None) -> None:
         self.x = x
+        self.shard = shard  # with several ranks: each takes its rows of every batch
 
     def batches(self, batch_size: int, generator: Generator | None) -> Iterator[Tensor]:
         order = backend.rng(generator).permutation(len(self.x))
         for i in range(0, len(order), batch_size):
-            yield Tensor(self.x._data[order[i : i + batch_size]], dtype=self.x.dtype)
+            rows = order[i : i + batch_size]
+            if self.shard is None:
+                yield Tensor(self.x._data[rows], dtype=self.x.dtype)
+                continue
+            with self.shard.batch(rows) as mine:
+                yield Tensor(self.x._data[mine], dtype=self.x.dtype)
 
     def count(self, batch_size: int) -> int:
         return -(-len(self.x) // batch_size)
@@ -235,6 +242,12 @@ def _optimizer(
     return spec(params, lr=lr, **kwargs)
 
 
+def _synced(opt: optim.Optimizer, source: Any) -> Any:
+    """``opt``, averaging gradients over the ranks first when the source is sharded."""
+    shard = getattr(source, "shard", None)
+    return opt if shard is None else SyncedOptimizer(opt, shard)
+
+
 def _trainable(module: nn.Module) -> list[nn.Parameter]:
     return [p for p in module.parameters() if p.requires_grad]
 
@@ -264,6 +277,9 @@ def _run_epochs(
             count += len(x)
             bar.update()
             bar.set_postfix(epoch=f"{epoch}/{epochs}", loss=f"{total / count:.4f}")
+        shard = getattr(source, "shard", None)
+        if shard is not None:
+            total, count = shard.sum(total, count)
         if count == 0:
             raise ValueError("greedy_layerwise: the data yielded no samples")
         curve.append(total / count)
@@ -289,6 +305,7 @@ def greedy_layerwise(
     visible: str | None = None,
     progress: bool = True,
     generator: Generator | None = None,
+    process_group: Any = None,
 ) -> list[LayerReport]:
     """Pre-train every hidden Linear of ``layers`` bottom-up; returns one report per layer.
 
@@ -308,6 +325,10 @@ def greedy_layerwise(
 
     Afterwards every parameter has the ``requires_grad`` and every module the training mode it
     had before, so the network is ready for supervised fine-tuning.
+
+    ``process_group`` (of ``ember.distributed``, tensor data only): every rank trains on its rows
+    of each global batch, computing what one process computes up to float rounding
+    (``ember.pretrain.parallel``); all ranks must pass the same data and seeded generator.
     """
     if method not in METHODS:
         raise ValueError(f"greedy_layerwise: unknown method {method!r}; choose from {METHODS}")
@@ -326,8 +347,17 @@ def greedy_layerwise(
     }
     prepare = _preparer(prefix, stages[0].linear)
     source: _TensorSource | _LoaderSource
+    shard = None
+    if process_group is not None and process_group.size() > 1:
+        if not isinstance(data, (Tensor, np.ndarray)):
+            raise ValueError(
+                "greedy_layerwise: with a process_group, data must be a tensor or array that "
+                "every rank holds (each rank takes its rows of every batch)"
+            )
+        shard = BatchShard(process_group)
+        generator = ShardedGenerator(generator, shard)
     if isinstance(data, (Tensor, np.ndarray)):
-        source = _TensorSource(_map(prepare, _as_tensor(data)))
+        source = _TensorSource(_map(prepare, _as_tensor(data)), shard)
         settings["batch_size"] = [64 if b is None else b for b in settings["batch_size"]]
     else:
         if any(b is not None for b in settings["batch_size"]):
@@ -403,12 +433,14 @@ def _layer_trainer(
         cls = GaussianBernoulliRBM if k == 0 and kind == "gaussian" else BernoulliRBM
         rbm = cls(linear.in_features, linear.out_features, linear.weight.dtype, gen)
         opt = _optimizer(config.optimizer, _trainable(rbm), options["lr"], config.optimizer_kwargs)
-        cd = ContrastiveDivergence(rbm, opt, options["cd_k"], config.persistent, gen)
+        cd = ContrastiveDivergence(
+            rbm, _synced(opt, source), options["cd_k"], config.persistent, gen
+        )
         return rbm, cd, "reconstruction mse"
     loss_name = config.loss or ("cross-entropy" if unit_range else "mse")
     ae = AutoencoderLayer(linear, stage.activation, config.tied, loss_name, gen)
     opt = _optimizer(config.optimizer, _trainable(ae), options["lr"], config.optimizer_kwargs)
-    trainer = AutoencoderTrainer(ae, opt, options["corruption"], config.noise, gen)
+    trainer = AutoencoderTrainer(ae, _synced(opt, source), options["corruption"], config.noise, gen)
     return ae, trainer, loss_name
 
 

@@ -47,17 +47,24 @@ def _script_traceback(error: BaseException, code: types.CodeType) -> types.Trace
     return tb
 
 
+def _torch_name(cls: type) -> str:
+    """PyTorch's spelling of an ember class: ``torch.Tensor``, ``torch.nn.Linear``, ..."""
+    parts = cls.__module__.split(".")
+    for depth in range(1, len(parts) + 1):  # the shortest public path that reaches the class
+        module = sys.modules.get(".".join(parts[:depth]))
+        if module is not None and getattr(module, cls.__name__, None) is cls:
+            return ".".join(["torch", *parts[1:depth], cls.__name__])
+    return ".".join(["torch", *parts[1:], cls.__name__])
+
+
 def _note_missing_attribute(error: AttributeError) -> None:
     """Say which torch name an AttributeError raised on an ember object stands for."""
     obj = getattr(error, "obj", None)
     if isinstance(error, NotInEmberError) or obj is None or error.name is None:
         return
     owner = obj if isinstance(obj, type) else type(obj)
-    if owner.__module__.split(".")[0] != "ember":
-        return
-    package = owner.__module__.split(".")[:2]
-    prefix = "torch.nn" if package == ["ember", "nn"] else "torch"
-    error.add_note(f"ember does not provide {prefix}.{owner.__name__}.{error.name}")
+    if owner.__module__.split(".")[0] == "ember":
+        error.add_note(f"ember does not provide {_torch_name(owner)}.{error.name}")
 
 
 def run_script(path: str, args: Sequence[str]) -> int:
