@@ -154,3 +154,21 @@ def test_low_precision_forward_and_gradients_follow_torch(torch, name):
     tol = 2e-2 if name == "bfloat16" else 3e-3
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16"])
+@pytest.mark.parametrize("layer", ["LayerNorm", "BatchNorm1d"])
+def test_low_precision_normalization_follows_torch(torch, name, layer):
+    x = np.linspace(-2, 3, 24).reshape(4, 6)
+    results = []
+    for lib in (ember, torch):
+        dt = getattr(lib, name)
+        module = getattr(lib.nn, layer)(6).to(dt)
+        xt = lib.tensor(x, dtype=dt, requires_grad=True)
+        y = module(xt)
+        (y * lib.tensor(np.cos(np.arange(24.0) * 1.7).reshape(4, 6), dtype=dt)).sum().backward()
+        assert y.dtype == xt.grad.dtype == module.weight.grad.dtype == dt
+        results.append([t.detach().float().numpy() for t in (y, xt.grad, module.weight.grad)])
+    for ours, theirs in zip(*results):
+        scale = np.abs(theirs).max()
+        np.testing.assert_allclose(ours / scale, theirs / scale, atol=2e-2)
