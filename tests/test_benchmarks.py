@@ -22,7 +22,7 @@ EXPECTED = {
     "memory": ("peak memory, mlp b512 3 steps", True),
     "pretrain": ("pretrain rbm cd-1 784-1000 b128", True),
     "distributed": ("allreduce 1000 floats", True),
-    "compat": ("compat suite (2 programs)", False),
+    "compat": ("compat suite", False),
     "sequence": ("lstm lm step (2x256, seq 35, b20, vocab 10k)", False),
 }
 WITHOUT_TORCH = {"distributed"}  # compared with raw mpi4py, not PyTorch

@@ -108,3 +108,24 @@ def test_rsample_gradient_is_unbiased(name):
     for got, want in zip(estimated, exact):
         want = np.zeros(got.shape) if want is None else want.numpy()
         np.testing.assert_allclose(got.numpy(), want, rtol=0.1, atol=0.04)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_float32_stays_float32(case):
+    params = {
+        k: v
+        if np.isscalar(v)
+        else ember.tensor(v, dtype=ember.float32 if v.dtype.kind == "f" else None)
+        for k, v in case.params(np.random.default_rng(0)).items()
+    }
+    dist = case.build(ed, params)
+    x = dist.sample((2,))
+    assert x.dtype == (ember.int64 if case.name.startswith("Categorical") else ember.float32)
+    assert dist.log_prob(x).dtype == ember.float32
+    for name in case.stats:
+        stat = getattr(dist, name)
+        stat = stat() if callable(stat) else stat
+        if name != "mode" or not case.name.startswith("Categorical"):
+            assert stat.dtype == ember.float32, name
+    if dist.has_rsample:
+        assert dist.rsample().dtype == ember.float32

@@ -152,6 +152,12 @@ def test_views_forward_to_ember_and_never_replace_its_modules(torch_view):
     assert ember.nn.some_setting == 5
     del torch.nn.some_setting
     assert not hasattr(ember.nn, "some_setting")
+    torch.nn.some_function = len  # functions are kept by the view once looked up ...
+    assert torch.nn.some_function is len and torch.nn.__dict__["some_function"] is len
+    torch.nn.some_function = abs  # ... and a rebinding through the view replaces both
+    assert ember.nn.some_function is abs and torch.nn.some_function is abs
+    del torch.nn.some_function
+    assert not hasattr(ember.nn, "some_function") and not hasattr(torch.nn, "some_function")
     assert "Linear" in dir(torch.nn) and "Linear" in torch.nn.__all__
     with pytest.raises(torch_alias.NotInEmberError, match=r"torch\.nn\.NoSuchLayer"):
         torch.nn.NoSuchLayer  # noqa: B018

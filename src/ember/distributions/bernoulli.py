@@ -13,13 +13,9 @@ from ..creation import arange
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import (
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    probs_or_logits,
-    probs_to_logits,
-)
+from .exp_family import ExponentialFamily
+from .probs_logits import ProbsLogits
+from .utils import broadcast_all, probs_or_logits
 
 __all__ = ["Bernoulli", "Binomial"]
 
@@ -28,7 +24,7 @@ def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return ops.binary_cross_entropy_with_logits(logits, target, reduction="none")
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ProbsLogits, ExponentialFamily):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -53,21 +49,7 @@ class Bernoulli(Distribution):
         super().__init__(shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
-        new = self._expanded(Bernoulli, batch_shape, _instance, ("probs", "logits"))
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
-        return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
+        return self._expand_params(Bernoulli, batch_shape, _instance, ("probs", "logits"))
 
     @property
     def mean(self) -> Tensor:
@@ -95,13 +77,22 @@ class Bernoulli(Distribution):
     def entropy(self) -> Tensor:
         return _bce_with_logits(self.logits, self.probs)
 
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.probs.log() - (-self.probs).log1p(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.exp().log1p()
+
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(2, dtype=self._param.dtype)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1, *self._batch_shape)) if expand else values
 
 
-class Binomial(Distribution):
+class Binomial(ProbsLogits):
     """The number of successes in ``total_count`` independent Bernoulli trials."""
 
     arg_constraints = {
@@ -131,25 +122,11 @@ class Binomial(Distribution):
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         names = ("total_count", "probs", "logits")
-        new = self._expanded(Binomial, batch_shape, _instance, names)
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
-        return new
+        return self._expand_params(Binomial, batch_shape, _instance, names)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

@@ -13,12 +13,13 @@ from ..creation import arange, eye, full
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import lazy_property, logits_to_probs, probs_or_logits, probs_to_logits
+from .probs_logits import ProbsLogits
+from .utils import probs_or_logits
 
 __all__ = ["Categorical", "OneHotCategorical", "OneHotCategoricalStraightThrough"]
 
 
-class Categorical(Distribution):
+class Categorical(ProbsLogits):
     """One of ``K`` classes with probabilities ``probs`` (normalised over the last dim) or
     ``softmax(logits)``. Samples are int64 class indices of shape
     ``sample_shape + batch_shape``."""
@@ -28,6 +29,7 @@ class Categorical(Distribution):
         "logits": constraints.independent(constraints.real, 1),
     }
     has_enumerate_support = True
+    _binary = False
 
     def __init__(
         self,
@@ -50,26 +52,13 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
-        new = self._expanded(Categorical, batch_shape, _instance, ("probs", "logits"))
+        new = self._expand_params(Categorical, batch_shape, _instance, ("probs", "logits"))
         new._num_events = self._num_events
-        new._param = new.__dict__.get("probs", new.__dict__.get("logits"))
         return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

@@ -182,40 +182,6 @@ class _OneHot(Constraint):
         return is_boolean & (value.sum(-1) == 1)
 
 
-class _IntegerInterval(Constraint):
-    """Integers in [lower_bound, upper_bound]."""
-
-    is_discrete = True
-
-    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
-        self.lower_bound = lower_bound
-        self.upper_bound = upper_bound
-
-    def check(self, value: Tensor) -> Tensor:
-        return _is_integer(value) & (self.lower_bound <= value) & (value <= self.upper_bound)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, "
-            f"upper_bound={self.upper_bound})"
-        )
-
-
-class _IntegerGreaterThan(Constraint):
-    """Integers in [lower_bound, inf)."""
-
-    is_discrete = True
-
-    def __init__(self, lower_bound: Any) -> None:
-        self.lower_bound = lower_bound
-
-    def check(self, value: Tensor) -> Tensor:
-        return _is_integer(value) & (value >= self.lower_bound)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
-
 class _Real(Constraint):
     """The extended real line [-inf, inf] (NaN is invalid)."""
 
@@ -278,6 +244,24 @@ class _HalfOpenInterval(_Interval):
 
     def check(self, value: Tensor) -> Tensor:
         return (value >= self.lower_bound) & (value < self.upper_bound)
+
+
+class _IntegerInterval(_Interval):
+    """Integers in [lower_bound, upper_bound]."""
+
+    is_discrete = True
+
+    def check(self, value: Tensor) -> Tensor:
+        return _is_integer(value) & super().check(value)
+
+
+class _IntegerGreaterThan(_GreaterThanEq):
+    """Integers in [lower_bound, inf)."""
+
+    is_discrete = True
+
+    def check(self, value: Tensor) -> Tensor:
+        return _is_integer(value) & super().check(value)
 
 
 class _Simplex(Constraint):

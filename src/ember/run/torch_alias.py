@@ -64,7 +64,9 @@ class TorchModule(types.ModuleType):
                     f"ember does not provide {torch_name} ({_caller()})", name=name, obj=self
                 ) from None
         if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] == "ember":
-            return module_for(torch_name, value)
+            value = module_for(torch_name, value)
+        if isinstance(value, _CACHED):  # found directly next time: no lookup in a hot loop
+            self.__dict__[name] = value
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -74,12 +76,12 @@ class TorchModule(types.ModuleType):
         if name.startswith("__") or isinstance(value, TorchModule):
             self.__dict__[name] = value
         else:
+            self.__dict__.pop(name, None)
             setattr(self.__dict__["_target"], name, value)
 
     def __delattr__(self, name: str) -> None:
-        if name in self.__dict__:
-            del self.__dict__[name]
-        else:
+        local = self.__dict__.pop(name, None)
+        if not (name.startswith("__") or isinstance(local, TorchModule)):
             delattr(self.__dict__["_target"], name)
 
     def __dir__(self) -> list[str]:
@@ -90,6 +92,9 @@ class TorchModule(types.ModuleType):
 
 
 _modules: dict[str, TorchModule] = {}
+# What a view may keep once looked up: functions, classes and module views, never plain values
+# (a setting such as ``torch.backends.cudnn.benchmark`` is always read from ember's module).
+_CACHED = (types.FunctionType, types.BuiltinFunctionType, type, TorchModule)
 
 
 def _import_ember(torch_name: str) -> types.ModuleType | None:
