@@ -40,6 +40,7 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self._grad, self._inference, self._forward_ad = True, False, False
         self.record, self.special = True, False
+        self.autocast: Any = None  # the dtype of ember.autocast("cpu") while it is on
 
 
 class _ProcessState:

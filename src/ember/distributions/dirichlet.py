@@ -58,7 +58,8 @@ class Dirichlet(ExponentialFamily):
         with np.errstate(invalid="ignore", divide="ignore"):
             mode = cm1 / cm1.sum(-1, keepdims=True)
         corner = (c < 1).all(-1)
-        mode[corner] = np.eye(c.shape[-1], dtype=c.dtype)[c[corner].argmax(-1)]
+        # as PyTorch: the argmax of the (all-NaN) ratio, i.e. the first class
+        mode[corner] = np.eye(c.shape[-1], dtype=c.dtype)[mode[corner].argmax(-1)]
         return Tensor._make(mode, None, False)
 
     @property
