@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test bench lint data
+.PHONY: demo test bench lint data coverage mutate
 
 $(VENV)/.ember-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,19 @@ demo: $(VENV)/.ember-installed data
 
 test: $(VENV)/.ember-installed data
 	$(PY) -m pytest
+
+# The suite under coverage.py, child processes included (the command's resume and Ctrl-C paths
+# run only there); figures in docs/testing.md.
+coverage: $(VENV)/.ember-installed data
+	rm -f .coverage .coverage.*
+	$(PY) -m coverage run -m pytest; status=$$?; \
+		$(PY) -m coverage combine --quiet && $(PY) -m coverage report --sort=cover; exit $$status
+
+# Mutation testing (cosmic-ray) of the engine, function.py and a weekly sample of ops files;
+# about 30 minutes on 2 idle cores. Survivors and what they mean: docs/testing.md.
+mutate: $(VENV)/.ember-installed
+	$(PY) -m pip install --quiet -e '.[test,plots,mutation]'
+	nice -n 10 $(PY) tools/mutate.py
 
 bench: $(VENV)/.ember-installed
 	$(PY) -m benchmarks.run

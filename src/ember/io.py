@@ -5,16 +5,21 @@ floats, strings, bools, None, dtypes) is JSON in the file's metadata under the k
 with each tensor referenced by its entry name. A flat state_dict (str -> Tensor) is stored under
 its own keys, so the file is a plain safetensors file that ``safetensors.torch.load_file`` reads.
 ``f`` is a path, an ``os.PathLike`` or a binary file object; the bytes are the same either way.
-Writes to a path are atomic: a killed run leaves either the old file or the new one.
+Writes to a path are atomic: a killed run leaves either the old file or the new one. A CRC-32 of
+the structure and of every tensor's name, dtype, shape and bytes is saved beside them, so that
+``load`` of a damaged file raises ``CheckpointError`` instead of returning other values.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
 import secrets
+import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import IO, Any
@@ -33,7 +38,8 @@ __all__ = ["CheckpointError", "atomic_write", "load", "save"]
 FileLike = str | os.PathLike | IO[bytes]
 
 _META_KEY = "ember"
-_FORMAT_VERSION = 1
+_DIGEST_KEY = "ember_crc32"
+_FORMAT_VERSION = 2  # 2 adds the CRC-32; files of version 1 (without it) still load
 _FOREIGN_HINTS = {
     b"\x80": "a pickle (e.g. written by torch.save); ember never unpickles",
     b"PK": "a zip archive (e.g. written by torch.save); ember never unpickles",
@@ -174,8 +180,12 @@ def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int 
         raise ValueError("ember.save never pickles: pickle_module must be None")
     encoder = _Encoder()
     tree = encoder.encode(obj, "")
-    header = {"version": _FORMAT_VERSION, "tree": tree}
-    metadata = {"format": "pt", _META_KEY: json.dumps(header, allow_nan=False)}
+    header = json.dumps({"version": _FORMAT_VERSION, "tree": tree}, allow_nan=False)
+    metadata = {
+        "format": "pt",
+        _META_KEY: header,
+        _DIGEST_KEY: _digest(header, encoder.arrays),
+    }
     if isinstance(f, (str, os.PathLike)):
         with atomic_write(f) as tmp:
             save_file(encoder.arrays, tmp, metadata=metadata)
@@ -185,6 +195,18 @@ def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int 
         raise TypeError(
             f"ember.save: f must be a path or a binary file object, but got {type(f).__name__}"
         )
+
+
+def _digest(header: str, arrays: dict[str, np.ndarray]) -> str:
+    """CRC-32 of the structure and of each tensor's name, dtype, shape and little-endian bytes."""
+    crc = zlib.crc32(header.encode())
+    for name in sorted(arrays):
+        a = arrays[name]
+        if a.dtype.byteorder == ">":
+            a = a.astype(a.dtype.newbyteorder("<"))
+        crc = zlib.crc32(f"\0{name}\0{a.dtype.name}\0{a.shape}\0".encode(), crc)
+        crc = zlib.crc32(np.ascontiguousarray(a).reshape(-1).view(np.uint8), crc)
+    return f"{crc:08x}"
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -233,6 +255,8 @@ class _Decoder:
                 f"tensor {name!r} has dtype {array.dtype}, which ember does not support "
                 f"({backend.dtype_names()})"
             )
+        if requires_grad and array.dtype.kind != "f":
+            raise self.error(f"tensor {name!r} of dtype {array.dtype} cannot require grad")
         tensor = Tensor._make(array, None, False).requires_grad_(requires_grad)
         if self.relocate is None:
             return tensor
@@ -243,8 +267,22 @@ class _Decoder:
         return CheckpointError(self.path, problem)
 
 
+def _check_regular(path: str) -> None:
+    """Refuse, before opening it, what is not a regular file (a FIFO would block forever)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:  # missing, a symlink loop, no permission: named with the path
+        raise type(e)(e.errno, f"ember.load: {e.strerror}", path) from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "ember.load: a folder, not a checkpoint", path)
+    if not stat.S_ISREG(mode):
+        kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+        raise CheckpointError(path, f"a {kind}, not a regular file: ember.load reads files only")
+
+
 def _read(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The metadata and arrays of a safetensors file, or a CheckpointError."""
+    _check_regular(path)
     try:
         with safe_open(path, framework="numpy") as st:
             metadata = st.metadata() or {}
@@ -262,7 +300,7 @@ def _read_bytes(data: bytes, name: str) -> tuple[dict[str, str], dict[str, np.nd
         arrays = load_bytes(data)  # checks the whole layout first
         size = int.from_bytes(data[:8], "little")
         metadata = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
-    except (SafetensorError, ValueError, TypeError, AttributeError) as e:
+    except (SafetensorError, ValueError, TypeError, AttributeError, RecursionError) as e:
         raise _unreadable(name, data[:2], e) from None
     return metadata, arrays
 
@@ -317,17 +355,27 @@ def load(
         )
     decoder = _Decoder(path, arrays, relocate)
     if _META_KEY not in metadata:
+        if _DIGEST_KEY in metadata:
+            raise decoder.error(f"the checksum is there but the {_META_KEY!r} structure is not")
         return {name: decoder.decode({"tensor": name}) for name in arrays}
+    text = metadata[_META_KEY]
+    digest = metadata.get(_DIGEST_KEY)
+    if digest is not None and (not isinstance(text, str) or digest != _digest(text, arrays)):
+        raise decoder.error("the file is damaged: its contents do not match their CRC-32")
     try:
-        header = json.loads(metadata[_META_KEY])
+        header = json.loads(text)
         version = header["version"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise decoder.error(f"the {_META_KEY!r} metadata is not a valid ember structure") from None
-    if version != _FORMAT_VERSION:
+    if version not in (1, _FORMAT_VERSION):
         raise decoder.error(f"unknown format version {version!r} (a newer ember wrote it?)")
+    if version == _FORMAT_VERSION and digest is None:
+        raise decoder.error(f"the file is damaged: its {_DIGEST_KEY!r} checksum is missing")
     try:
         return decoder.decode(header["tree"])
     except CheckpointError:
         raise
-    except (TypeError, ValueError, KeyError, AttributeError) as e:
-        raise decoder.error(f"the {_META_KEY!r} metadata is malformed ({e!r})") from None
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as e:
+        raise decoder.error(
+            f"the {_META_KEY!r} metadata is malformed ({type(e).__name__})"
+        ) from None

@@ -91,3 +91,27 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path):
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
     assert json.loads((broken / "metrics.json").read_text())[-1]["epoch"] == 4
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_says_how_to_resume_and_the_resume_finishes(tmp_path):
+    args = ["train", *SMALL, "--epochs", "4", "--seed", "5", "--out", str(tmp_path)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ember.cli.main", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    metrics = tmp_path / "metrics.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and not metrics.exists():
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C, after the first epoch's checkpoint
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before the interrupt arrived (machine too fast)")
+    assert proc.returncode == 130
+    assert "interrupted" in err and "continue with: ember train" in err and "--resume" in err
+    resumed = _run_cli(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["epoch"] for r in json.loads(metrics.read_text())] == [1, 2, 3, 4]

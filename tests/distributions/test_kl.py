@@ -7,6 +7,7 @@ import pytest
 
 import ember
 import ember.distributions as ed
+from ember.distributions.exp_family import kl_exponential_family
 
 from .cases import BATCH, BY_NAME, Case, build
 
@@ -102,8 +103,38 @@ def test_kl_gives_inf_where_the_support_is_not_covered():
 
 
 def test_kl_of_an_unregistered_pair_raises():
-    with pytest.raises(NotImplementedError, match="p type Bernoulli and q type Normal"):
+    with pytest.raises(NotImplementedError, match="p type Categorical and q type Normal"):
+        ed.kl_divergence(ed.Categorical(logits=ember.zeros(2)), ed.Normal(0.0, 1.0))
+    # two exponential families reach the Bregman fallback, which refuses different families
+    with pytest.raises(NotImplementedError, match="different exponential families"):
         ed.kl_divergence(ed.Bernoulli(0.5), ed.Normal(0.0, 1.0))
+
+
+EXP_FAMILY = ["Bernoulli_probs", "Beta", "Dirichlet", "Exponential", "Gamma", "Normal", "Poisson"]
+
+
+@pytest.mark.parametrize("name", EXP_FAMILY)
+def test_exponential_family_bregman_forms_match_the_closed_forms(name):
+    """The generic entropy and KL from the log-normaliser equal the closed forms (and torch's)."""
+    case = BY_NAME[name]
+    p_params = case.params(np.random.default_rng(0))
+    q_params = case.params(np.random.default_rng(1))
+    p, q = build(case, ed, p_params), build(case, ed, q_params)
+    assert isinstance(p, ed.ExponentialFamily)
+    bregman = kl_exponential_family(p, q).detach().numpy()
+    np.testing.assert_allclose(bregman, ed.kl_divergence(p, q).numpy(), rtol=1e-9)
+    tp = build(case, td, p_params)
+    if name in ("Poisson", "Beta", "Dirichlet"):  # no carrier measure, as in torch
+        with pytest.raises(NotImplementedError):
+            ed.ExponentialFamily.entropy(p)
+        with pytest.raises(NotImplementedError):
+            td.ExponentialFamily.entropy(tp)
+        return
+    generic = ed.ExponentialFamily.entropy(p).detach().numpy()
+    np.testing.assert_allclose(generic, p.entropy().numpy(), rtol=1e-9)
+    np.testing.assert_allclose(
+        generic, td.ExponentialFamily.entropy(tp).detach().numpy(), rtol=1e-9
+    )
 
 
 def test_register_kl_picks_the_most_specific_pair():

@@ -108,3 +108,9 @@ def test_log_prob_broadcasts_values_against_the_batch():
     out = c.log_prob(ember.tensor([[1], [2]]).unsqueeze(-1))
     assert out.shape == (2, 1, 3)
     np.testing.assert_allclose(out.numpy(), np.log(0.25))
+
+
+def test_dirichlet_mode_below_one_follows_pytorch():
+    c = np.array([[0.5, 0.7, 0.9], [2.0, 3.0, 0.5], [0.2, 3.0, 0.1]])
+    ours = ed.Dirichlet(tensor_of(ed, c)).mode.numpy()
+    np.testing.assert_array_equal(ours, td.Dirichlet(torch.tensor(c)).mode.numpy())

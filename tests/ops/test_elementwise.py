@@ -112,6 +112,19 @@ def test_clamp_tensor_bounds_route_the_gradient():
     assert ghi.tolist() == [0.0, 0.0, 1.0, 1.0]
 
 
+def test_one_tensor_bound_takes_the_gradient_only_beyond_it_ties_going_to_the_input():
+    """PyTorch's rule: the bound gets g where a < min (a > max), the input where it is inside,
+    the tie included."""
+    x, bound = [-2.0, 0.0, 2.0], [0.0, 0.0, 0.0]
+    _, (gx, glo) = grad_of(lambda a, b: ember.clamp(a, min=b), x, bound)
+    assert gx.tolist() == [0.0, 1.0, 1.0] and glo.tolist() == [1.0, 0.0, 0.0]
+    _, (gx, ghi) = grad_of(lambda a, c: ember.clamp(a, max=c), x, bound)
+    assert gx.tolist() == [1.0, 1.0, 0.0] and ghi.tolist() == [0.0, 0.0, 1.0]
+    _, (gx, glo, ghi) = grad_of(lambda a, b, c: ember.clamp(a, b, c), x, [0.0] * 3, [2.0] * 3)
+    assert gx.tolist() == [0.0, 1.0, 1.0]  # both ties go to the input
+    assert glo.tolist() == [1.0, 0.0, 0.0] and ghi.tolist() == [0.0, 0.0, 0.0]
+
+
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
 def test_maximum_minimum_split_ties(name):
     fn = getattr(ember, name)

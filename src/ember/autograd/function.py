@@ -297,7 +297,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
     if record:
         ctx.seq = next(_sequence)
         if process.anomaly:
-            ctx._trace = traceback.extract_stack()[:-3]
+            ctx._trace = traceback.extract_stack()  # ember's own frames are left out when shown
         for observer in observers:
             observer(cls, args, result)
     if state.special:

@@ -6,6 +6,7 @@ from .bernoulli import Bernoulli, Binomial
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .gamma import Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -24,6 +25,7 @@ __all__ = [
     "Dirichlet",
     "Distribution",
     "Exponential",
+    "ExponentialFamily",
     "Gamma",
     "Independent",
     "Laplace",

@@ -13,6 +13,7 @@ from ..creation import arange
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .probs_logits import ProbsLogits
 from .utils import broadcast_all, probs_or_logits
 
@@ -23,7 +24,7 @@ def _bce_with_logits(logits: Tensor, target: Tensor) -> Tensor:
     return ops.binary_cross_entropy_with_logits(logits, target, reduction="none")
 
 
-class Bernoulli(ProbsLogits):
+class Bernoulli(ProbsLogits, ExponentialFamily):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -75,6 +76,15 @@ class Bernoulli(ProbsLogits):
 
     def entropy(self) -> Tensor:
         return _bce_with_logits(self.logits, self.probs)
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.probs.log() - (-self.probs).log1p(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.exp().log1p()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(2, dtype=self._param.dtype)

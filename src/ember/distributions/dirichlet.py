@@ -13,12 +13,13 @@ from ..creation import tensor
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, xlogy
 
 __all__ = ["Beta", "Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Dirichlet(concentration) over the simplex of the last dim (event_shape ``(K,)``)."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
@@ -57,7 +58,8 @@ class Dirichlet(Distribution):
         with np.errstate(invalid="ignore", divide="ignore"):
             mode = cm1 / cm1.sum(-1, keepdims=True)
         corner = (c < 1).all(-1)
-        mode[corner] = np.eye(c.shape[-1], dtype=c.dtype)[c[corner].argmax(-1)]
+        # as PyTorch: the argmax of the (all-NaN) ratio, i.e. the first class
+        mode[corner] = np.eye(c.shape[-1], dtype=c.dtype)[mode[corner].argmax(-1)]
         return Tensor._make(mode, None, False)
 
     @property
@@ -77,8 +79,15 @@ class Dirichlet(Distribution):
             - ((c - 1.0) * c.digamma()).sum(-1)
         )
 
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.lgamma().sum(-1) - x.sum(-1).lgamma()
+
+
+class Beta(ExponentialFamily):
     """Beta(concentration1, concentration0) on [0, 1]: a two-class Dirichlet."""
 
     arg_constraints = {
@@ -140,3 +149,10 @@ class Beta(Distribution):
 
     def entropy(self) -> Tensor:
         return self._dirichlet.entropy()
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()

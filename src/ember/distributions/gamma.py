@@ -11,12 +11,13 @@ from ..creation import rand, zeros_like
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, xlogy
 
 __all__ = ["Exponential", "Gamma"]
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """Gamma(concentration, rate): density rate^c x^(c-1) e^(-rate x) / Gamma(c)."""
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -68,8 +69,17 @@ class Gamma(Distribution):
         c = self.concentration
         return c - self.rate.log() + c.lgamma() + (1 - c) * c.digamma()
 
+    _mean_carrier_measure = 0
 
-class Exponential(Distribution):
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
+
+
+class Exponential(ExponentialFamily):
     """Exponential(rate): density rate e^(-rate x) on x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
@@ -119,3 +129,12 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - self.rate.log()
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -(-x).log()

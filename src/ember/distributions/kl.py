@@ -18,6 +18,7 @@ from .bernoulli import Bernoulli, Binomial
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
+from .exp_family import ExponentialFamily, kl_exponential_family
 from .gamma import Exponential, Gamma
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
@@ -219,3 +220,6 @@ def _kl_multivariatenormal_multivariatenormal(
     term2 = (solved * solved).sum((-2, -1))  # trace(X X^T)
     term3 = batch_mahalanobis(q_tril, q.loc - p.loc)
     return half_log_det(q_tril) - half_log_det(p_tril) + 0.5 * (term2 + term3 - n)
+
+
+register_kl(ExponentialFamily, ExponentialFamily)(kl_exponential_family)

@@ -121,31 +121,42 @@ _ERFC_FIT = (
 )
 
 
+_BLOCK = 32768  # elements per pass of the float32 CDF: its ~30 passes then stay in cache
+
+
 def _normal_cdf(a: Any) -> Any:
     """Phi(a) = erfc(-a / sqrt(2)) / 2. float32: from the erfc fit above, in float32 (within 2e-7
     absolute and 2e-6 relative for a > -5, where 0.5 (1 + erf) itself loses relative precision),
-    three times faster than the exact erf; other dtypes: the exact erf."""
+    block by block, several times faster than the exact erf; other dtypes: the exact erf."""
     if a.dtype != xp.float32:
         cdf = _erf(a * (1 / math.sqrt(2)))
         cdf += 1
         cdf *= 0.5
         return cdf
-    shape, a = a.shape, a.reshape(-1)  # 1-d: in-place steps need arrays, not 0-d scalars
+    flat = a.reshape(-1)
+    out = xp.empty_like(flat)
+    for start in range(0, flat.size, _BLOCK):
+        _normal_cdf_block(flat[start : start + _BLOCK], out[start : start + _BLOCK])
+    return out.reshape(a.shape)
+
+
+def _normal_cdf_block(a: Any, out: Any) -> None:
     z = xp.abs(a)
     z *= 1 / math.sqrt(2)
     t = z * 0.5
     t += 1
     xp.reciprocal(t, out=t)
-    tail = xp.full_like(t, _ERFC_FIT[-1])
-    for c in _ERFC_FIT[-2::-1]:
-        tail *= t
-        tail += c
+    xp.multiply(t, _ERFC_FIT[-1], out=out)
+    for c in _ERFC_FIT[-2:0:-1]:
+        out += c
+        out *= t
+    out += _ERFC_FIT[0]
     z *= z
-    tail -= z
-    xp.exp(tail, out=tail)
-    tail *= t
-    tail *= 0.5  # Phi(-|a|)
-    return xp.where(a < 0, tail, 1 - tail).reshape(shape)
+    out -= z
+    xp.exp(out, out=out)
+    out *= t
+    out *= 0.5  # Phi(-|a|)
+    xp.subtract(1, out, out=out, where=a >= 0)
 
 
 class Gelu(_Pointwise):
