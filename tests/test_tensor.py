@@ -19,7 +19,7 @@ def test_default_dtypes_follow_pytorch():
 
 def test_unsupported_dtype_is_a_type_error():
     with pytest.raises(TypeError, match="unsupported dtype"):
-        ember.tensor([1.0], dtype="complex64")
+        ember.tensor([1.0], dtype="uint16")
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_properties_and_conversion():
     t = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert t.shape == (2, 2) and t.ndim == 2 and t.dim() == 2 and t.numel() == 4
     assert t.size() == (2, 2) and t.size(-1) == 2 and len(t) == 2
-    assert t.device == "cpu" and t.is_leaf and t.grad_fn is None
+    assert t.device == ember.device("cpu") and t.is_leaf and t.grad_fn is None
     assert t.tolist() == [[1.0, 2.0], [3.0, 4.0]]
     assert isinstance(t.numpy(), np.ndarray)
     assert ember.tensor(3.5).item() == 3.5 and float(ember.tensor([2.0])) == 2.0
@@ -90,13 +90,13 @@ def test_repr_looks_like_pytorch():
     assert repr(ember.tensor([1.0], dtype=ember.float64)) == "tensor([1.], dtype=ember.float64)"
     assert repr(ember.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     y = ember.tensor([1.0], requires_grad=True) * 2
-    assert repr(y) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(y) == "tensor([2.], grad_fn=<MulBackward0>)"
 
 
 def test_device_other_than_cpu_is_refused():
-    with pytest.raises(RuntimeError, match="not available"):
+    with pytest.raises(AssertionError, match="not compiled with CUDA"):
         ember.zeros(2, device="cuda")
-    with pytest.raises(RuntimeError, match="not available"):
+    with pytest.raises(AssertionError, match="not compiled with CUDA"):
         ember.ones(2).to("cuda")
 
 
@@ -127,4 +127,4 @@ def test_constructors():
 
 def test_repr_of_non_finite_values():
     assert repr(ember.tensor([1.0, -np.inf, np.nan])) == "tensor([1., -inf, nan])"
-    assert repr(ember.tensor([1.5, np.inf])) == "tensor([1.5000, inf])"
+    assert repr(ember.tensor([1.5, np.inf])) == "tensor([1.5000,    inf])"  # padded as torch

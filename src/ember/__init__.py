@@ -13,6 +13,7 @@ from . import (
     ops,
     optim,
     pretrain,
+    random,
     special,
     utils,
 )
@@ -24,22 +25,38 @@ from .autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .backend import (
-    Generator,
-    bool_,
+from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
+from .compat import accelerator, amp, backends, compile, cuda
+from .compat.amp import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled
+from .creation import *
+from .devices import device
+from .dtypes import (
+    bfloat16,
+    complex64,
+    complex128,
+    dtype,
+    finfo,
+    float16,
     float32,
     float64,
-    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
     int32,
     int64,
-    manual_seed,
-    set_default_dtype,
+    uint8,
 )
-from .creation import *
+from .dtypes import bool_ as bool
 from .io import load, save
 from .ops import *
+from .printing import get_printoptions, set_printoptions
+from .random import get_rng_state, initial_seed, seed, set_rng_state
+from .size import Size, channels_last, contiguous_format, memory_format, preserve_format
 from .tensor import Tensor
+from .tensor_functions import *
 
-bool = bool_
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+cfloat, cdouble = complex64, complex128
 
 __version__ = "0.1.0"

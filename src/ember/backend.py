@@ -6,6 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes
+from .devices import check as check_device
+from .dtypes import is_floating
+
 xp = np
 ndarray = np.ndarray
 
@@ -16,32 +20,47 @@ ndarray = np.ndarray
 # from 30 to 35 MiB counting the model's construction; next to PyTorch in one process neither the
 # faults nor the gain appear. A process-wide setting that costs memory stays the user's choice.
 
+float16 = np.dtype("float16")
+bfloat16 = dtypes.bfloat16.dtype
 float32 = np.dtype("float32")
 float64 = np.dtype("float64")
+uint8 = np.dtype("uint8")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
 int32 = np.dtype("int32")
 int64 = np.dtype("int64")
 bool_ = np.dtype("bool")
-DTYPES = (float32, float64, int32, int64, bool_)
+DTYPES = (float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_COMPLEX = (
+    "complex tensors are not supported: ember's autograd has no rules for complex numbers "
+    "(dtypes ember.complex64 and ember.complex128 exist only to be compared and printed)"
+)
 
 _default_dtype = float32
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtypes.dtype:
     """The dtype that Python floats and float64 input data become (float32 unless changed)."""
+    return dtypes.from_numpy(_default_dtype)
+
+
+def default_float() -> np.dtype:
+    """The default floating dtype as the array library's dtype (for ember's own code)."""
     return _default_dtype
 
 
 def set_default_dtype(dtype: Any) -> None:
-    """Set the default floating dtype (float32 or float64)."""
+    """Set the default floating dtype (float16, bfloat16, float32 or float64)."""
     global _default_dtype
     d = as_dtype(dtype)
-    if d.kind != "f":
+    if not is_floating(d):
         raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {d}")
     _default_dtype = d
 
 
 def as_dtype(dtype: Any) -> np.dtype:
-    """Normalise a dtype given as an ember/NumPy dtype, a type or a name; reject others."""
+    """The NumPy dtype of an ember dtype, a NumPy dtype or name, or a Python type; ``float`` means
+    the default dtype. Complex and unsupported dtypes raise a TypeError naming the choices."""
     if dtype is float:
         return _default_dtype
     if dtype is int:
@@ -52,6 +71,8 @@ def as_dtype(dtype: Any) -> np.dtype:
         d = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unsupported dtype {dtype!r}; use one of {dtype_names()}") from None
+    if d.kind == "c" or dtype is complex:
+        raise TypeError(_COMPLEX)
     if d not in DTYPES:
         raise TypeError(f"unsupported dtype {d}; use one of {dtype_names()}")
     return d
@@ -61,24 +82,24 @@ def dtype_names() -> str:
     return ", ".join(str(d) for d in DTYPES)
 
 
-def is_floating(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
 def array_from(data: Any, dtype: Any = None) -> np.ndarray:
-    """Build an array the way ``ember.tensor`` does: floating data becomes the default dtype unless
-    ``dtype`` says otherwise, int32 stays int32, other integers become int64, bools stay bool."""
+    """Build an array the way ``ember.tensor`` does: Python floats and float64 arrays become the
+    default dtype unless ``dtype`` says otherwise, Python ints int64, bools bool, and arrays of
+    the other supported dtypes keep theirs."""
     if dtype is not None:
-        return np.array(data, dtype=as_dtype(dtype))
+        with np.errstate(over="ignore"):  # out-of-range values become inf, as in PyTorch
+            return np.array(data, dtype=as_dtype(dtype))
     a = np.array(data)
-    kind = a.dtype.kind
-    if kind == "f":
+    d = a.dtype
+    if d == float64:
         return a.astype(_default_dtype, copy=False)
-    if kind in "iu":
-        return a.astype(int32 if a.dtype == int32 else int64, copy=False)
-    if kind == "b":
+    if d in DTYPES:
         return a
-    raise TypeError(f"ember.tensor: cannot make a tensor from data of dtype {a.dtype}")
+    if d.kind in "iu":
+        return a.astype(int64)
+    if d.kind == "c":
+        raise TypeError(_COMPLEX)
+    raise TypeError(f"ember.tensor: cannot make a tensor from data of dtype {d}")
 
 
 def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -95,35 +116,64 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- type promotion
-_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+def _category(d: np.dtype) -> int:
+    """bool < integer < floating < complex."""
+    if d == bool_:
+        return 0
+    if is_floating(d):
+        return 2
+    return 3 if d.kind == "c" else 1
+
+
+def promote_types(a: np.dtype | None, b: np.dtype | None) -> np.dtype | None:
+    """PyTorch's promotion table: the higher category wins (int64 with float16 is float16); within
+    one the wider type (NumPy agrees there, uint8 with int8 is int16, float16 with bfloat16 is
+    float32)."""
+    if a is None or b is None:
+        return b if a is None else a
+    ca, cb = _category(a), _category(b)
+    if ca == cb:
+        return np.result_type(a, b)
+    hi, lo = (a, b) if ca > cb else (b, a)
+    if max(ca, cb) == 3 and min(ca, cb) == 2:
+        return np.result_type(hi, lo if lo.kind == "f" else float32)
+    return hi
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """A higher tier of operands (dimensioned tensors over 0-d ones over Python scalars) keeps its
+    dtype unless a lower tier brings a higher category."""
+    if higher is None or lower is None:
+        return lower if higher is None else higher
+    ch, cl = _category(higher), _category(lower)
+    if ch == 3:
+        return higher
+    if cl == 3:
+        return promote_types(higher, np.dtype(np.complex64)) if ch == 2 else lower
+    if ch == 2:
+        return higher
+    if ch == 0 or cl == 2:
+        return promote_types(higher, lower)
+    return higher
 
 
 def result_type(*args: Any) -> np.dtype:
-    """PyTorch's promotion. Operands fall in three tiers: arrays with dimensions, 0-d arrays, Python
-    scalars. The first tier present decides, and a later tier only wins when its category
-    (bool < integer < floating) is higher; Python floats then mean the default dtype."""
-    result: np.dtype | None = None
-    for tier in _tiers(args):
-        if not tier:
-            continue
-        top = max(_CATEGORY[t.kind] for t in tier)  # float32 with int64 stays float32
-        d = np.result_type(*[t for t in tier if _CATEGORY[t.kind] == top])
-        if result is None or _CATEGORY[d.kind] > _CATEGORY[result.kind]:
-            result = d
-    assert result is not None, "result_type needs at least one operand"
-    return result
-
-
-def _tiers(args: tuple) -> tuple[list, list, list]:
-    dims: list = []
-    zero: list = []
-    scalars: list = []
+    """PyTorch's promotion over arrays (dimensioned or 0-d) and Python scalars; complex results
+    raise, since ember has no complex tensors."""
+    dims = zero = scalars = None
     for a in args:
         if isinstance(a, np.ndarray):
-            (dims if a.ndim else zero).append(a.dtype)
+            if a.ndim:
+                dims = promote_types(dims, a.dtype)
+            else:
+                zero = promote_types(zero, a.dtype)
         else:
-            scalars.append(_scalar_dtype(a))
-    return dims, zero, scalars
+            scalars = promote_types(scalars, _scalar_dtype(a))
+    result = _combine(dims, _combine(zero, scalars))
+    assert result is not None, "result_type needs at least one operand"
+    if result.kind == "c":
+        raise TypeError(_COMPLEX)
+    return result
 
 
 def _scalar_dtype(s: Any) -> np.dtype:
@@ -133,16 +183,9 @@ def _scalar_dtype(s: Any) -> np.dtype:
         return int64
     if isinstance(s, (float, np.floating)):
         return _default_dtype
+    if isinstance(s, complex):
+        return np.dtype(np.complex128 if _default_dtype == float64 else np.complex64)
     raise TypeError(f"unsupported operand of type {type(s).__name__}")
-
-
-# ---------------------------------------------------------------------------- devices
-def check_device(device: Any) -> str:
-    """Only the CPU exists today; the name is checked so that a later GPU backend slots in here."""
-    name = str(device) if device is not None else "cpu"
-    if name != "cpu":
-        raise RuntimeError(f"device {name!r} is not available; ember runs on 'cpu'")
-    return name
 
 
 # ---------------------------------------------------------------------------- randomness

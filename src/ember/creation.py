@@ -52,7 +52,7 @@ def _size(size: tuple) -> tuple[int, ...]:
 
 
 def _float(dtype: Any) -> np.dtype:
-    return backend.get_default_dtype() if dtype is None else backend.as_dtype(dtype)
+    return backend.default_float() if dtype is None else backend.as_dtype(dtype)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -94,27 +94,35 @@ def full(
 
 
 def _like(t: Tensor, dtype: Any) -> np.dtype:
-    return t.dtype if dtype is None else backend.as_dtype(dtype)
+    return t._data.dtype if dtype is None else backend.as_dtype(dtype)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros with the shape (and dtype) of ``t``."""
-    return _new(np.zeros(t.shape, _like(t, dtype)), requires_grad, None)
+    return _new(np.zeros(t.shape, _like(t, dtype)), requires_grad, device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Ones with the shape (and dtype) of ``t``."""
-    return _new(np.ones(t.shape, _like(t, dtype)), requires_grad, None)
+    return _new(np.ones(t.shape, _like(t, dtype)), requires_grad, device)
 
 
-def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(
+    t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """An uninitialised tensor with the shape (and dtype) of ``t``."""
-    return _new(np.empty(t.shape, _like(t, dtype)), requires_grad, None)
+    return _new(np.empty(t.shape, _like(t, dtype)), requires_grad, device)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``fill_value`` everywhere, with the shape (and dtype) of ``t``."""
-    return _new(np.full(t.shape, fill_value, _like(t, dtype)), requires_grad, None)
+    return _new(np.full(t.shape, fill_value, _like(t, dtype)), requires_grad, device)
 
 
 def arange(
@@ -132,7 +140,7 @@ def arange(
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = backend.int64 if ints else backend.get_default_dtype()
+        dtype = backend.int64 if ints else backend.default_float()
     data = np.arange(start, end, step, dtype=np.float64).astype(backend.as_dtype(dtype))
     return _new(data, requires_grad, device)
 
@@ -182,14 +190,18 @@ def randn(
     return _new(data, requires_grad, device)
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(
+    t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Uniform samples from [0, 1) with the shape of ``t``."""
-    return rand(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return rand(t.shape, dtype=_like(t, dtype), device=device, requires_grad=requires_grad)
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(
+    t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples with the shape of ``t``."""
-    return randn(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+    return randn(t.shape, dtype=_like(t, dtype), device=device, requires_grad=requires_grad)
 
 
 def randint(

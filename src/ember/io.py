@@ -30,7 +30,7 @@ from safetensors.numpy import load as load_bytes
 from safetensors.numpy import save as save_bytes
 from safetensors.numpy import save_file
 
-from . import backend
+from . import backend, dtypes
 from .tensor import Tensor
 
 __all__ = ["CheckpointError", "atomic_write", "load", "save"]
@@ -120,8 +120,8 @@ class _Encoder:
             return self._tensor(obj, path)
         if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
             return self.encode(obj.item(), path)
-        if isinstance(obj, np.dtype) and obj in backend.DTYPES:
-            return {"dtype": str(obj)}
+        if isinstance(obj, (dtypes.dtype, np.dtype)) and obj in backend.DTYPES:
+            return {"dtype": str(np.dtype(obj))}
         if isinstance(obj, list):
             return [self.encode(v, _join(path, i)) for i, v in enumerate(obj)]
         if isinstance(obj, tuple):
@@ -234,7 +234,7 @@ class _Decoder:
         if "float" in node:
             return float(node["float"])
         if "dtype" in node:
-            return backend.as_dtype(node["dtype"])
+            return dtypes.from_numpy(backend.as_dtype(node["dtype"]))
         if "tuple" in node:
             return tuple(self.decode(v) for v in node["tuple"])
         if "dict" in node:
@@ -319,7 +319,13 @@ def _check_location(map_location: Any) -> None:
         return
     locations = map_location.values() if isinstance(map_location, dict) else [map_location]
     for location in locations:
-        backend.check_device(location)
+        try:
+            backend.check_device(location)
+        except AssertionError:
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but ember.cuda.is_available() "
+                "is False. ember runs on the CPU: use map_location='cpu' (or leave it out)."
+            ) from None
 
 
 def load(

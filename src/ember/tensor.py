@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, ops
+from . import backend, dtypes, ops, printing
 from .autograd import engine, function
 from .autograd.grad_mode import state
+from .size import Size
+from .tensor_conversion import ConversionMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_methods import OpMethods
 
@@ -32,7 +34,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(OpMethods, InplaceMethods):
+class Tensor(ConversionMethods, OpMethods, InplaceMethods):
     """An n-dimensional array with automatic differentiation (``ember.tensor([1.0, 2.0])``)."""
 
     __slots__ = ("__dict__", "__weakref__", "_data", "_requires_grad", "_vc", "grad_fn")
@@ -83,20 +85,16 @@ class Tensor(OpMethods, InplaceMethods):
         self._vc[0] += 1
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy(self._data.dtype)
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
-
-    @property
-    def device(self) -> str:
-        return "cpu"
 
     @property
     def is_leaf(self) -> bool:
@@ -122,20 +120,34 @@ class Tensor(OpMethods, InplaceMethods):
     def mT(self) -> Tensor:
         return ops.transpose(self, -2, -1)
 
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix (the transpose: ember tensors are real)."""
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor. "
+                "For batches of matrices, consider using tensor.mH"
+            )
+        return self.T
+
+    @property
+    def mH(self) -> Tensor:
+        return ops.transpose(self, -2, -1)
+
+    def clone(self, memory_format: Any = None) -> Tensor:
+        return ops.clone(self)
+
     def size(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         return self._data.ndim
 
-    def numel(self) -> int:
-        return int(self._data.size)
-
-    def element_size(self) -> int:
-        return self._data.itemsize
-
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return dtypes.is_floating(self._data.dtype)
+
+    def is_complex(self) -> bool:
+        return False  # ember has no complex tensors
 
     def is_inference(self) -> bool:
         """Whether this tensor was made under ``inference_mode``."""
@@ -160,7 +172,7 @@ class Tensor(OpMethods, InplaceMethods):
             )
         if requires_grad:
             self._check_inference("requires_grad_(True)")
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not dtypes.is_floating(self._data.dtype):
             raise RuntimeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}; "
                 "convert first, e.g. x.float().requires_grad_()"
@@ -252,97 +264,6 @@ class Tensor(OpMethods, InplaceMethods):
         self._post_accumulate_hooks.append(hook)
         return RemovableHandle(self._post_accumulate_hooks, hook)
 
-    # ------------------------------------------------------------------ conversion
-    def item(self) -> Any:
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"item: a Tensor with {self._data.size} elements cannot be converted to a scalar"
-            )
-        return self._data.item()
-
-    def numpy(self) -> np.ndarray:
-        if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on a Tensor that requires grad; use tensor.detach().numpy()"
-            )
-        return self._data
-
-    def tolist(self) -> Any:
-        return self._data.tolist()
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self._data if dtype is None else self._data.astype(dtype)
-
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to(device)`` or ``to(other)``; returns self when nothing changes."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif (isinstance(a, str) and a in ("cpu",)) or a is None:
-                backend.check_device(a)
-            else:
-                try:
-                    dtype = backend.as_dtype(a)
-                except TypeError:
-                    backend.check_device(a)
-        if "device" in kwargs:
-            backend.check_device(kwargs["device"])
-        if dtype is None or backend.as_dtype(dtype) == self.dtype:
-            return self
-        return ops.cast(self, backend.as_dtype(dtype))
-
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
-    def float(self) -> Tensor:
-        return self.to(backend.float32)
-
-    def double(self) -> Tensor:
-        return self.to(backend.float64)
-
-    def long(self) -> Tensor:
-        return self.to(backend.int64)
-
-    def int(self) -> Tensor:
-        return self.to(backend.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(backend.bool_)
-
-    def cpu(self) -> Tensor:
-        return self
-
-    def clone(self) -> Tensor:
-        return ops.clone(self)
-
-    def contiguous(self) -> Tensor:
-        return self if self._data.flags.c_contiguous else ops.clone(self)
-
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
-
-    def __bool__(self) -> bool:
-        if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
-            )
-        return bool(self._data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __index__(self) -> int:
-        if self._data.dtype.kind not in "iub" or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self._data)
-
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -356,7 +277,7 @@ class Tensor(OpMethods, InplaceMethods):
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        return _format(self)
+        return printing.tensor_repr(self._data, self.grad_fn, self._requires_grad)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -511,36 +432,6 @@ def _alias(t: Tensor) -> Tensor:
     if t._tangent is not None:
         a._tangent = t._tangent
     return a
-
-
-def _float_formatter(data: np.ndarray) -> dict:
-    """PyTorch's look: ``1.`` for whole numbers, four decimals otherwise, scientific when needed;
-    ``inf``, ``-inf`` and ``nan`` as words."""
-    finite = np.abs(data[np.isfinite(data)])
-    nonzero = finite[finite != 0]
-    if nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4):
-        style = "{:.4e}"
-    elif bool(np.all(finite == np.round(finite))):
-        style = "{:.0f}."
-    else:
-        style = "{:.4f}"
-    return {"float_kind": lambda x: style.format(x) if np.isfinite(x) else str(x)}
-
-
-def _format(t: Tensor) -> str:
-    data = t._data
-    formatter = _float_formatter(data) if data.dtype.kind == "f" else None
-    body = np.array2string(
-        data, separator=", ", prefix="tensor(", formatter=formatter, threshold=1000
-    )
-    extras = []
-    if data.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
-        extras.append(f"dtype=ember.{data.dtype}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
 function.register_tensor_type(Tensor)

@@ -272,3 +272,33 @@ def test_grad_runs_only_the_branches_that_lead_to_its_inputs():
     u.sum().backward()  # frees u's saved output
     (gx,) = ember.autograd.grad((x * 2 + u).sum(), x)
     np.testing.assert_allclose(gx.numpy(), [2.0, 2.0])
+
+
+def test_a_repeated_root_does_not_stop_the_roots_after_it():
+    x = f64([1.0, 2.0])
+    y, z = x * 2, x * 5
+    ones = f64([1.0, 1.0], False)
+    (gx,) = ember.autograd.grad([y, y, z], x, [ones, ones, ones])
+    np.testing.assert_allclose(gx.numpy(), [9.0, 9.0])
+
+
+def test_a_root_and_a_later_node_found_on_the_way_keep_their_order():
+    x = f64([1.0, 2.0])
+    a = x * 2  # a root
+    b = x * 3  # created right after a, reached only through c
+    c = b * 4  # a root
+    ones = f64([1.0, 1.0], False)
+    (gx,) = ember.autograd.grad([a, c], x, [ones, ones])
+    np.testing.assert_allclose(gx.numpy(), [14.0, 14.0])
+
+
+def test_an_input_without_grad_does_not_stop_the_gradient_of_the_next():
+    c, x = f64([3.0, 4.0], False), f64([1.0, 2.0])
+    (gx,) = ember.autograd.grad((c * x).sum(), x)
+    np.testing.assert_allclose(gx.numpy(), [3.0, 4.0])
+
+
+def test_the_implicit_gradient_of_a_scalar_output_is_a_constant():
+    x = f64([1.0, 2.0])
+    (gx,) = ember.autograd.grad((x * 2).sum(), x, create_graph=True)
+    assert not gx.requires_grad  # 2 everywhere: it does not depend on x

@@ -175,7 +175,7 @@ def test_default_collate_errors():
 def test_default_convert():
     converted = default_convert((np.zeros(2, dtype=np.uint8), "a", 1.5))
     assert isinstance(converted, list) and converted[1:] == ["a", 1.5]
-    assert converted[0].dtype == ember.int64
+    assert converted[0].dtype == ember.uint8  # as torch.as_tensor keeps it
 
 
 def test_custom_collate_sees_a_list_of_samples():

@@ -140,32 +140,39 @@ def compare_modules(tm, em, t_args, e_args, t_leaves, e_leaves, rng, what, **kw)
         {"add_bias_kv": True, "add_zero_attn": True},
     ],
 )
-def test_multihead_attention_every_mask(options):
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_multihead_attention_every_mask(options, full):
+    """Every attn_mask and key_padding_mask kind; the fast run takes one weights option per mask
+    pair in turn, the slow one every (need_weights, average_attn_weights)."""
     rng = np.random.default_rng(2)
     L, S, N, H = 3, 4, 2, 2
-    kdim, vdim = options.get("kdim", 6), options.get("vdim", 6)
-    first = options.get("batch_first", False)
     kinds = [None, "bool", "float"]
-    for (ak, tm_attn, em_attn), (pk, tm_pad, em_pad), need, average in itertools.product(
+    pairs = itertools.product(
         list(masks(rng, (L, S), kinds)) + list(masks(rng, (N * H, L, S), ["bool", "float"])),
         list(masks(rng, (N, S), kinds)),
-        [True, False],
-        [True, False],
-    ):
-        if not need and not average:
-            continue
-        tm, em = mha_pair(rng, **options)
-        shapes = [(L, N, 6), (S, N, kdim), (S, N, vdim)]
-        if first:
-            shapes = [(n, s, d) for s, n, d in shapes]
-        t_in, e_in = zip(*(both(rng.standard_normal(s)) for s in shapes))
-        what = f"{options} attn={ak} pad={pk} need={need} average={average}"
-        torch_masks = {"attn_mask": tm_attn, "key_padding_mask": tm_pad}
-        ember_masks = {"attn_mask": em_attn, "key_padding_mask": em_pad}
-        call = {"need_weights": need, "average_attn_weights": average}
-        compare_modules(
-            tm, em, (t_in, torch_masks), (e_in, ember_masks), t_in, e_in, rng, what, **call
-        )
+    )
+    weights = [(True, True), (True, False), (False, True)]
+    for k, ((ak, tm_attn, em_attn), (pk, tm_pad, em_pad)) in enumerate(pairs):
+        for need, average in weights if full else [weights[k % 3]]:
+            run_mha(
+                rng, options, L, S, N, (ak, tm_attn, em_attn), (pk, tm_pad, em_pad), need, average
+            )
+
+
+def run_mha(rng, options, L, S, N, attn, pad, need, average):
+    (ak, tm_attn, em_attn), (pk, tm_pad, em_pad) = attn, pad
+    kdim, vdim = options.get("kdim", 6), options.get("vdim", 6)
+    first = options.get("batch_first", False)
+    tm, em = mha_pair(rng, **options)
+    shapes = [(L, N, 6), (S, N, kdim), (S, N, vdim)]
+    if first:
+        shapes = [(n, s, d) for s, n, d in shapes]
+    t_in, e_in = zip(*(both(rng.standard_normal(s)) for s in shapes))
+    what = f"{options} attn={ak} pad={pk} need={need} average={average}"
+    torch_masks = {"attn_mask": tm_attn, "key_padding_mask": tm_pad}
+    ember_masks = {"attn_mask": em_attn, "key_padding_mask": em_pad}
+    call = {"need_weights": need, "average_attn_weights": average}
+    compare_modules(tm, em, (t_in, torch_masks), (e_in, ember_masks), t_in, e_in, rng, what, **call)
 
 
 def test_multihead_attention_unbatched_and_causal_hint():
@@ -210,17 +217,36 @@ def encoder_pair(rng, layers, **options):
     return tm, em
 
 
+# Rows of a two-level orthogonal array over (batch_first, bias, causal mask, padding mask): any
+# two columns take all four value pairs across the rows.
+ROWS = [
+    (0, 0, 0, 0),
+    (0, 0, 1, 1),
+    (0, 1, 0, 1),
+    (0, 1, 1, 0),
+    (1, 0, 0, 1),
+    (1, 0, 1, 0),
+    (1, 1, 0, 0),
+    (1, 1, 1, 1),
+]
+
+
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "gelu", "callable"])
-def test_transformer_encoder_every_option(norm_first, activation):
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_transformer_encoder_every_option(norm_first, activation, full):
+    """The fast run takes two rows of ROWS per (norm_first, activation), all rows over the six;
+    the slow run every combination."""
     rng = np.random.default_rng(4)
     S, N = 4, 2
     causal = np.triu(np.full((S, S), -np.inf), 1)
     pad = np.zeros((N, S), dtype=bool)
     pad[1, -1] = True
-    for batch_first, bias, mask, padded in itertools.product(
-        [False, True], [True, False], [None, "causal"], [False, True]
-    ):
+    k = 2 * (["relu", "gelu", "callable"].index(activation) + 3 * norm_first)
+    rows = itertools.product((0, 1), repeat=4) if full else [ROWS[k % 8], ROWS[(k + 1) % 8]]
+    for batch_first, bias, causal_mask, padded in rows:
+        mask = "causal" if causal_mask else None
+        batch_first, bias = bool(batch_first), bool(bias)
         options = {"norm_first": norm_first, "batch_first": batch_first, "bias": bias}
         act = {"relu": "relu", "gelu": "gelu"}.get(activation)
         t_options = dict(options, activation=act or (lambda x: TF.gelu(x, approximate="tanh")))

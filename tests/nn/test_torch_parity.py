@@ -152,7 +152,7 @@ def test_state_dict_keys_shapes_and_dtypes_match_torch():
     assert list(e_sd) == list(t_sd)
     for key in t_sd:
         assert tuple(e_sd[key].shape) == tuple(t_sd[key].shape)
-        assert str(e_sd[key].dtype) == str(t_sd[key].dtype).replace("torch.", "")
+        assert str(e_sd[key].dtype) == str(t_sd[key].dtype).replace("torch.", "ember.")
 
 
 def test_reprs_match_torch():

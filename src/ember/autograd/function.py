@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import is_floating
 from .grad_mode import process, state
 
 _Tensor: Any = None  # set by ember.tensor at import (keeps the import direction one-way)
@@ -156,7 +157,16 @@ class Node:
         )
 
     def name(self) -> str:
-        return self.fn.__name__ + "Backward"
+        """PyTorch's name for the node: ``MulBackward0`` for a built-in op, ``MyFnBackward`` for a
+        user Function ``MyFn``."""
+        return self.fn.__name__ + ("Backward0" if self.fn._raw else "Backward")
+
+    @property
+    def next_functions(self) -> tuple:
+        """One ``(node, 0)`` per tensor input, as in PyTorch: the input's node, an
+        ``AccumulateGrad`` for a leaf that requires grad, or None."""
+        edges = zip(self.next, self.shapes)
+        return tuple((_edge_node(edge), 0) for edge, shape in edges if shape is not None)
 
     def register_hook(self, hook: Any) -> None:
         if self._hooks is None:
@@ -180,6 +190,29 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The graph node of a leaf tensor (``.variable``): where its gradient is accumulated."""
+
+    __slots__ = ("__weakref__", "variable")
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+
+def _edge_node(edge: Any) -> Any:
+    """The node an edge of ``Node.next`` leads to; a leaf keeps one AccumulateGrad for its life."""
+    if edge is None or isinstance(edge, Node):
+        return edge
+    node = edge.__dict__.get("_accumulate_grad")
+    if node is None:
+        node = edge.__dict__["_accumulate_grad"] = AccumulateGrad(edge)
+    return node
 
 
 class Function:
@@ -289,7 +322,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
         fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)  # type: ignore[assignment]
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    recorded = ctx._recorded = record and out.dtype.kind == "f"
+    recorded = ctx._recorded = record and is_floating(out.dtype)
     result = T._make(out, ctx if recorded else None, recorded)
     if ctx._saved:
         _resolve_saved(ctx, args, fwd_args, out_obj, out)
@@ -304,7 +337,7 @@ def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any
         if state.inference:
             result._inference = True
         elif state.forward_ad:
-            result._tangent = _forward_tangent(cls, ctx, args) if out.dtype.kind == "f" else None
+            result._tangent = _forward_tangent(cls, ctx, args) if is_floating(out.dtype) else None
             ctx._out_tangent = result._tangent
     return result
 
@@ -342,7 +375,7 @@ def _forward_tangent(cls: type, ctx: Node, args: tuple) -> Any:
         return None
     tangents = [
         (t if t is not None else T._make(np.zeros_like(a._data), None, False))
-        if isinstance(a, T) and a._data.dtype.kind == "f"
+        if isinstance(a, T) and is_floating(a._data.dtype)
         else None
         for a, t in zip(args, tangents)
     ]

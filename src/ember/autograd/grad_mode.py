@@ -22,6 +22,7 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self._grad, self._inference, self._forward_ad = True, False, False
         self.record, self.special = True, False
+        self.autocast: Any = None  # the dtype of ember.autocast("cpu") while it is on
 
     def _derive(self) -> None:
         self.record = self._grad and not self._inference

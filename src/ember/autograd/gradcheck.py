@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..dtypes import is_floating
 from . import function
 from .engine import grad
 from .forward_ad import jvp_call
@@ -22,7 +23,7 @@ def _as_tuple(x: Any) -> tuple:
 
 
 def _flat_outputs(fn: Callable, inputs: Sequence[Any]) -> list[Any]:
-    return [o for o in _as_tuple(fn(*inputs)) if o.dtype.kind == "f"]
+    return [o for o in _as_tuple(fn(*inputs)) if is_floating(o.dtype)]
 
 
 def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float) -> list[np.ndarray]:
@@ -82,7 +83,7 @@ def _forward_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]:
             tangents = []
             for j, y in enumerate(inputs):
                 if isinstance(y, T):
-                    t = np.zeros(y.shape, y.dtype if y.dtype.kind == "f" else np.float64)
+                    t = np.zeros(y.shape, y.dtype if is_floating(y.dtype) else np.float64)
                     if j == i:
                         t.reshape(-1)[k] = 1
                     tangents.append(T._make(t, None, False))
@@ -94,7 +95,7 @@ def _forward_jacobian(fn: Callable, inputs: Sequence[Any]) -> list[np.ndarray]:
 
             _, touts = jvp_call(call, tuple(primals), tuple(tangents))
             touts = [
-                t for t, o in zip(_as_tuple(touts), _as_tuple(fn(*inputs))) if o.dtype.kind == "f"
+                t for t, o in zip(_as_tuple(touts), _as_tuple(fn(*inputs))) if is_floating(o.dtype)
             ]
             cols.append(np.concatenate([t._data.reshape(-1) for t in touts]))
         n_out = sum(o.numel() for o in _flat_outputs(fn, inputs))

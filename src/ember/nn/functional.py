@@ -129,7 +129,7 @@ def embedding(
     Positions equal to ``padding_idx`` pass no gradient to that row. With ``max_norm``, the rows
     used are first rescaled in place to norm at most ``max_norm`` (as PyTorch does).
     """
-    if input.dtype.kind not in "iu":
+    if input.is_floating_point() or input.dtype == bool:
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {input.dtype}")
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")

@@ -72,7 +72,7 @@ def scaled_dot_product_attention(
     scores = ops.matmul(query * scale, key.mT)
     bias = None
     if attn_mask is not None:
-        if attn_mask.requires_grad and attn_mask.dtype.kind == "f":
+        if attn_mask.requires_grad and attn_mask.is_floating_point():
             scores = scores + attn_mask
         else:
             bias = _mask_array(attn_mask, "attn_mask", allowed_when_true=True)
@@ -254,7 +254,7 @@ def _attention_bias(
 def _as_additive(mask: Tensor, name: str) -> Any:
     """A multi-head attention mask as an additive array (bool True = masked out), or the mask
     itself when it is a float tensor that requires grad."""
-    if mask.requires_grad and mask.dtype.kind == "f":
+    if mask.requires_grad and mask.is_floating_point():
         return mask
     if mask._data.dtype != np.bool_ and mask._data.dtype.kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported")

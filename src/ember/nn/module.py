@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import backend
+from .. import backend, devices, dtypes
 from ..autograd.grad_mode import no_grad
+from ..backend import is_floating
 from ..tensor import RemovableHandle, Tensor
 from .hooks import call_with_hooks
 from .parameter import Parameter
@@ -344,35 +345,42 @@ class Module:
         return self
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
-        """``to(dtype)``, ``to(device)`` or ``to(tensor)``: converts floating parameters and
+        """``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``: converts floating parameters and
         buffers (integer buffers such as ``num_batches_tracked`` keep their dtype)."""
-        dtype = kwargs.get("dtype")
-        device = kwargs.get("device")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif a is None or isinstance(a, str):
-                device = a
-            else:
-                dtype = a
+        device, dtype, _, _, _ = devices.parse_to(args, kwargs)
         backend.check_device(device)
         if dtype is None:
             return self
         dtype = backend.as_dtype(dtype)
-        if dtype.kind != "f":
+        if not is_floating(dtype):
             raise TypeError(
-                f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
+                "nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                f"dtype={dtypes.from_numpy(dtype)}"
             )
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
+    def type(self: M, dst_type: Any) -> M:
+        """Cast every parameter and buffer to ``dst_type``."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def half(self: M) -> M:
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self: M) -> M:
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def float(self: M) -> M:
-        return self.to(backend.float32)
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self: M) -> M:
-        return self.to(backend.float64)
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def cpu(self: M) -> M:
         return self
+
+    def cuda(self: M, device: Any = None) -> M:
+        """Raises as a CPU-only PyTorch does."""
+        raise AssertionError(devices.NO_CUDA)
 
     # ------------------------------------------------------------------ state dict
     def _local_state(self) -> Iterator[tuple[str, Tensor]]:

@@ -24,7 +24,7 @@ class Parameter(Tensor):
 
     def __new__(cls, data: Any = None, requires_grad: bool = True) -> Parameter:
         if data is None:
-            array = backend.xp.empty(0, backend.get_default_dtype())
+            array = backend.xp.empty(0, backend.default_float())
         elif isinstance(data, Tensor):
             array = data._data
         else:

@@ -15,7 +15,8 @@ from typing import Any
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import is_floating, xp
+from .shape import autocast_operands
 
 __all__ = ["conv2d", "conv_transpose2d"]
 
@@ -118,7 +119,7 @@ def _conv(cols: Any, w: Any, b: Any, g: _Windows) -> Any:
     o, gr, (ho, wo) = w.shape[0], g.groups, g.out_hw
     n = cols.shape[1] // (ho * wo)
     per_sample = cols.reshape(gr, cols.shape[0] // gr, n, ho * wo).transpose(2, 0, 1, 3)
-    out = xp.matmul(w.reshape(gr, o // gr, -1), per_sample)
+    out = xp.matmul(w.reshape(gr, o // gr, -1), per_sample).astype(w.dtype, copy=False)
     if b is not None:
         out += b.reshape(gr, o // gr, 1)
     return out.reshape(n, o, ho, wo)
@@ -269,7 +270,7 @@ def _unbatched(out: Any, unbatched: bool) -> Any:
 
 def _check_floating(op: str, *tensors: Any) -> None:
     dtypes = {t.dtype for t in tensors if t is not None}
-    if len(dtypes) != 1 or next(iter(dtypes)).kind != "f":
+    if len(dtypes) != 1 or not is_floating(next(iter(dtypes))):
         names = ", ".join(str(t.dtype) for t in tensors if t is not None)
         raise TypeError(f"{op}: expected floating tensors of one dtype, got {names}")
 
@@ -329,6 +330,7 @@ def conv2d(
 
     ``input`` may be unbatched (C, H, W); ``padding`` is an int, a pair, 'valid' or 'same'.
     """
+    input, weight, bias = autocast_operands(input, weight, bias)
     x, unbatched = _batched("conv2d", input)
     _check_weight("conv2d", x, weight, bias, groups, transposed=False)
     stride = _pair(stride, "stride", "conv2d")
@@ -352,6 +354,7 @@ def conv_transpose2d(
     (C_in, C_out/groups, kh, kw) -> (N, C_out, (H-1)*stride - 2*padding + dilation*(kh-1)
     + output_padding + 1, ...); ``input`` may be unbatched."""
     op = "conv_transpose2d"
+    input, weight, bias = autocast_operands(input, weight, bias)
     x, unbatched = _batched(op, input)
     _check_weight(op, x, weight, bias, groups, transposed=True)
     stride, dilation = _pair(stride, "stride", op), _pair(dilation, "dilation", op)

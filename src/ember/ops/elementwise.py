@@ -12,7 +12,7 @@ from numbers import Real
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import get_default_dtype, result_type, xp
+from ..backend import default_float, is_floating, result_type, xp
 from .args import write_out
 
 __all__ = [
@@ -47,15 +47,15 @@ def _promote(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
     ``floating`` asks for a floating result (true division of integers)."""
     ta, tb = type(a) is xp.ndarray, type(b) is xp.ndarray
     if ta and tb:
-        if a.dtype == b.dtype and (not floating or a.dtype.kind == "f"):
+        if a.dtype == b.dtype and (not floating or is_floating(a.dtype)):
             return a, b
     elif ta or tb:
         array, scalar = (a, b) if ta else (b, a)
-        if _weak_keeps(array, scalar) and (not floating or array.dtype.kind == "f"):
+        if _weak_keeps(array, scalar) and (not floating or is_floating(array.dtype)):
             return a, b
     dt = result_type(a, b)
-    if floating and dt.kind != "f":
-        dt = get_default_dtype()
+    if floating and not is_floating(dt):
+        dt = default_float()
     a, b = _cast(a, dt), _cast(b, dt)
     if not ta and not tb:
         a = xp.asarray(a, dtype=dt)
@@ -68,7 +68,7 @@ def _weak_keeps(array: Any, scalar: Any) -> bool:
     return (
         t is bool
         or (t is int and array.dtype.kind != "b")
-        or (t is float and array.dtype.kind == "f")
+        or (t is float and is_floating(array.dtype))
     )
 
 
@@ -97,9 +97,9 @@ def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
         and (
             a.dtype == b.dtype
             if type(b) is xp.ndarray
-            else (type(b) is float or type(b) is int) and a.dtype.kind == "f"
+            else (type(b) is float or type(b) is int) and is_floating(a.dtype)
         )
-    ) or (floating and a.dtype.kind != "f"):
+    ) or (floating and not is_floating(a.dtype)):
         # The common cases skip this call: same dtypes, a float array with a Python number.
         a, b = _promote(a, b, floating)
     try:
@@ -112,7 +112,7 @@ def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
 def _floating(a: Any) -> Any:
     """Integer and bool arrays become the default float dtype (exp of an int tensor is float)."""
     a = xp.asarray(a)
-    return a if a.dtype.kind == "f" else a.astype(get_default_dtype())
+    return a if is_floating(a.dtype) else a.astype(default_float())
 
 
 def _is_number(v: Any) -> bool:

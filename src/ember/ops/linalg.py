@@ -16,7 +16,7 @@ from ..backend import xp
 from .args import write_out
 from .elementwise import add, mul
 from .reduce import Reduction, check_floating, check_nonempty, kept, reduce_dims
-from .shape import reshape
+from .shape import autocast_operands, reshape
 
 __all__ = ["addmm", "bmm", "dot", "einsum", "linear", "matmul", "mm", "norm", "outer"]
 
@@ -27,7 +27,7 @@ def _shape(a: Any) -> tuple[int, ...]:
 
 def _check_dtypes(op: str, *operands: Any) -> None:
     """Products need one dtype (as in PyTorch); bool has no product."""
-    dtypes = {a.dtype if hasattr(a, "dtype") else xp.asarray(a).dtype for a in operands}
+    dtypes = {xp.asarray(getattr(a, "_data", a)).dtype for a in operands}
     if len(dtypes) > 1:
         names = " and ".join(sorted(str(d) for d in dtypes))
         raise TypeError(f"{op}: operands must have the same dtype, got {names}")
@@ -77,7 +77,7 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.matmul(a, b)
+        return xp.matmul(a, b).astype(a.dtype, copy=False)  # ml_dtypes' bfloat16 gives float32
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -116,7 +116,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = xp.matmul(x, w.T)
+        out = xp.matmul(x, w.T).astype(x.dtype, copy=False)  # bfloat16 stays bfloat16
         if b is not None:
             out += b
         return out
@@ -291,12 +291,14 @@ class Norm(Reduction):
 def matmul(input: Any, other: Any, *, out: Any = None) -> Any:
     """Matrix product with NumPy's rules: 1-D @ 1-D is a dot product, a 1-D operand acts as a
     row (left) or column (right), and leading batch dims broadcast. (n,k) @ (k,m) -> (n,m)."""
+    input, other = autocast_operands(input, other)
     _check_matmul("matmul", input, other)
     return write_out("matmul", MatMul.apply(input, other), out)
 
 
 def mm(input: Any, mat2: Any, *, out: Any = None) -> Any:
     """Product of two matrices: (n,k) @ (k,m) -> (n,m)."""
+    input, mat2 = autocast_operands(input, mat2)
     _expect_ndim("mm", 2, input, mat2)
     _check_matmul("mm", input, mat2)
     return write_out("mm", MatMul.apply(input, mat2), out)
@@ -304,6 +306,7 @@ def mm(input: Any, mat2: Any, *, out: Any = None) -> Any:
 
 def bmm(input: Any, mat2: Any, *, out: Any = None) -> Any:
     """Batched matrix product without broadcasting: (B,n,k) @ (B,k,m) -> (B,n,m)."""
+    input, mat2 = autocast_operands(input, mat2)
     _expect_ndim("bmm", 3, input, mat2)
     if _shape(input)[0] != _shape(mat2)[0]:
         raise ValueError(f"bmm: batch sizes differ: shapes {_shape(input)} and {_shape(mat2)}")
@@ -326,6 +329,7 @@ def outer(input: Any, vec2: Any, *, out: Any = None) -> Any:
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """input @ weight.T + bias in one op: (*, in) and (out, in) -> (*, out)."""
+    input, weight, bias = autocast_operands(input, weight, bias)
     sx, sw = _shape(input), _shape(weight)
     if len(sw) == 1:
         out = matmul(input, weight)
@@ -349,6 +353,7 @@ def addmm(
     input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1, out: Any = None
 ) -> Any:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n,m). beta 0 ignores input."""
+    input, mat1, mat2 = autocast_operands(input, mat1, mat2)
     product = mm(mat1, mat2)
     if alpha != 1:
         product = mul(product, alpha)

@@ -11,7 +11,7 @@ import warnings
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import is_floating, xp
 from .elementwise import _promote
 
 __all__ = [
@@ -64,7 +64,7 @@ def divide_or_nan(total: Any, count: float) -> Any:
 
 
 def require_floating(op: str, what: str, t: Any) -> None:
-    if t.dtype.kind != "f":
+    if not is_floating(t.dtype):
         raise TypeError(f"{op}: expected a floating {what}, got dtype {t.dtype}")
 
 

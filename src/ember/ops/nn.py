@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import is_floating, xp
 from .elementwise import where
 from .loss import check_reduction, divide_or_nan, require_floating
 from .reduce import kept_shape, normalize_dims
@@ -79,7 +79,7 @@ class LogSoftmax(Op):
 
 
 def _axes(x: Any, dim: int, op: str) -> tuple[int, ...]:
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise TypeError(f"{op}: expected a floating input, got dtype {x.dtype} (pass dtype=)")
     return normalize_dims(int(dim), x.ndim, op)
 

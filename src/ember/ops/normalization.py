@@ -15,9 +15,16 @@ from math import prod
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import xp
+from ..backend import bfloat16, is_floating, xp
 
 __all__ = ["batch_norm", "layer_norm"]
+
+
+def _einsum(spec: str, *arrays: Any) -> Any:
+    """``xp.einsum``; NumPy's einsum has no bfloat16 loop, so bfloat16 goes through float32."""
+    if arrays[0].dtype == bfloat16:
+        return xp.einsum(spec, *(a.astype(xp.float32) for a in arrays)).astype(bfloat16)
+    return xp.einsum(spec, *arrays)
 
 
 def _normalize(ctx: Any, x: Any, weight: Any, bias: Any, akb: tuple, param_shape: tuple) -> Any:
@@ -26,7 +33,7 @@ def _normalize(ctx: Any, x: Any, weight: Any, bias: Any, akb: tuple, param_shape
     n = akb[0] * akb[2]
     mean = x3.sum(axis=(0, 2), keepdims=True) / n
     out = x3 - mean
-    var = xp.einsum("akb,akb->k", out, out).reshape(mean.shape) / n
+    var = _einsum("akb,akb->k", out, out).reshape(mean.shape) / n
     invstd = 1 / xp.sqrt(var + ctx.eps)
     if weight is None:
         out *= invstd
@@ -62,9 +69,9 @@ def _backward_arrays(ctx: Any, grad_out: Any) -> tuple:
     xhat = (x.reshape(ctx.akb) - mean) * invstd
     per_channel = ctx.param_sum == (0, 2)
     letters = "akb->k" if per_channel else "akb->b"
-    gb = xp.einsum(letters, g) if need_b or (need_x and per_channel) else None
+    gb = _einsum(letters, g) if need_b or (need_x and per_channel) else None
     need_dot = need_w or (need_x and per_channel)
-    gw = xp.einsum(letters.replace("->", ",akb->"), g, xhat) if need_dot else None
+    gw = _einsum(letters.replace("->", ",akb->"), g, xhat) if need_dot else None
     gx = None
     if need_x:
         n = ctx.akb[0] * ctx.akb[2]
@@ -78,7 +85,7 @@ def _backward_arrays(ctx: Any, grad_out: Any) -> tuple:
         else:
             v = g if w is None else g * w
             gx = xhat
-            gx *= xp.einsum("akb,akb->k", v, xhat).reshape(mean.shape) / -n
+            gx *= _einsum("akb,akb->k", v, xhat).reshape(mean.shape) / -n
             gx += v
             gx -= v.sum(axis=(0, 2), keepdims=True) / n
             gx *= invstd
@@ -193,7 +200,7 @@ def batch_norm(
     op = "batch_norm"
     if input.ndim < 2:
         raise ValueError(f"{op}: expected input of shape (N, C, ...), got {tuple(input.shape)}")
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise TypeError(f"{op}: expected a floating input, got dtype {input.dtype}")
     channels = (input.shape[1],)
     for name, p in (("weight", weight), ("bias", bias)):
@@ -210,7 +217,9 @@ def batch_norm(
                 f"{op}: expected more than 1 value per channel when training, got input of shape "
                 f"{tuple(input.shape)}"
             )
-        return BatchNorm.apply(input, weight, bias, running_mean, running_var, momentum, eps)
+        low, (x, w, b) = _float32(input, weight, bias)
+        out = BatchNorm.apply(x, w, b, running_mean, running_var, momentum, eps)
+        return out if low is None else out.to(low)
     if running_mean is None or running_var is None:
         raise ValueError(f"{op}: running_mean and running_var must be given when not training")
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
@@ -236,8 +245,18 @@ def layer_norm(
             f"{op}: normalized_shape {shape} does not match the trailing dims of input of shape "
             f"{tuple(input.shape)}"
         )
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise TypeError(f"{op}: expected a floating input, got dtype {input.dtype}")
     for name, p in (("weight", weight), ("bias", bias)):
         _check_param(op, name, p, shape, input)
-    return LayerNorm.apply(input, weight, bias, len(shape), eps)
+    low, (x, w, b) = _float32(input, weight, bias)
+    out = LayerNorm.apply(x, w, b, len(shape), eps)
+    return out if low is None else out.to(low)
+
+
+def _float32(input: Any, *params: Any) -> tuple:
+    """PyTorch normalises float16 and bfloat16 tensors in float32: (the low dtype or None, the
+    tensors in float32, differentiably)."""
+    if input.dtype.itemsize != 2:
+        return None, (input, *params)
+    return input.dtype, tuple(None if t is None else t.float() for t in (input, *params))

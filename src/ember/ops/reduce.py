@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import as_dtype, get_default_dtype, sum_to_shape, xp
+from ..backend import as_dtype, default_float, is_floating, sum_to_shape, xp
 from .args import dim_alias, keepdim_alias, write_out
 
 __all__ = [
@@ -73,7 +73,7 @@ def check_nonempty(a: Any, dims: tuple[int, ...], op: str) -> None:
 
 
 def check_floating(a: Any, op: str) -> None:
-    if a.dtype.kind != "f":
+    if not is_floating(a.dtype):
         raise TypeError(f"{op}: expected a floating point tensor, got dtype {a.dtype}")
 
 
@@ -203,8 +203,8 @@ class LogSumExp(Reduction):
     def forward(ctx, a, dim, keepdim):
         ctx.dims = reduce_dims(dim, a.ndim, "logsumexp")
         ctx.keepdim = keepdim
-        if a.dtype.kind != "f":
-            a = a.astype(get_default_dtype())
+        if not is_floating(a.dtype):
+            a = a.astype(default_float())
         shift = xp.zeros(kept_shape(a.shape, ctx.dims), a.dtype)
         if a.size:
             shift = a.max(axis=ctx.dims, keepdims=True)

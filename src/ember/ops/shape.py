@@ -9,8 +9,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..autograd import function
 from ..autograd.function import Op
-from ..backend import result_type, xp
+from ..autograd.grad_mode import state
+from ..backend import is_floating, result_type, xp
 from .args import dim_alias, write_out
 from .reduce import normalize_dims
 
@@ -405,6 +407,21 @@ def movedim(input: Any, source: Any, destination: Any) -> Any:
 def cast(input: Any, dtype: Any) -> Any:
     """``a`` converted to ``dtype`` (differentiable between floating dtypes)."""
     return Cast.apply(input, dtype)
+
+
+def autocast_operands(*operands: Any) -> tuple:
+    """The operands of a lower-precision op (matmul, linear, conv) under CPU autocast: floating
+    tensors in the autocast dtype, differentiably; outside autocast, the operands as they are."""
+    dtype = state.autocast
+    if dtype is None:
+        return operands
+    T = function._Tensor
+    return tuple(
+        Cast.apply(x, dtype)
+        if isinstance(x, T) and is_floating(x._data.dtype) and x._data.dtype != dtype
+        else x
+        for x in operands
+    )
 
 
 def clone(input: Any) -> Any:

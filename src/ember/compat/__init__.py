@@ -1,0 +1,23 @@
+"""The PyTorch surface that is not maths, for a CPU-only machine: ``ember.cuda``,
+``ember.accelerator``, ``ember.backends``, ``ember.amp``, ``ember.compile``.
+
+The core never imports this package; ``ember/__init__`` re-exports it, and the modules are also
+registered under their public names so that ``import ember.backends.cudnn`` works.
+"""
+
+import sys
+
+from . import accelerator, amp, backends, cuda
+from .compile import compile
+
+__all__ = ["accelerator", "amp", "backends", "compile", "cuda"]
+
+for _name, _module in {
+    "accelerator": accelerator,
+    "amp": amp,
+    "backends": backends,
+    "cuda": cuda,
+    "cuda.amp": cuda.amp,
+    **{f"backends.{n}": getattr(backends, n) for n in backends.__all__},
+}.items():
+    sys.modules[f"ember.{_name}"] = _module
