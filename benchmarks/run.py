@@ -20,7 +20,18 @@ from pathlib import Path
 
 from . import targets
 
-CASES = ["perop", "mlp", "cnn", "epoch", "memory", "pretrain", "distributed", "compat", "sequence"]
+CASES = [
+    "perop",
+    "mlp",
+    "cnn",
+    "epoch",
+    "loader",
+    "memory",
+    "pretrain",
+    "distributed",
+    "compat",
+    "sequence",
+]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 

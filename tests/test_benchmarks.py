@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from benchmarks import run
-from benchmarks.cases import cnn, common, epoch, memory, mlp, pretrain, sequence
+from benchmarks.cases import cnn, common, epoch, loader, memory, mlp, pretrain, sequence
 
 HAS_MPI = importlib.util.find_spec("mpi4py") is not None
 
@@ -22,6 +22,7 @@ EXPECTED = {
     "mlp": ("mlp relu b16 step", True),
     "cnn": ("cnn step b4", False),
     "epoch": ("epoch 512 samples b128", True),
+    "loader": ("loader epoch 64 samples w2", False),
     "memory": ("peak memory, mlp b512 1 steps", True),
     "pretrain": ("pretrain rbm cd-1 784-1000 b128", True),
     "distributed": ("allreduce 1000 floats", True),
@@ -44,6 +45,8 @@ def tiny(monkeypatch):
     monkeypatch.setattr(cnn, "BATCH", 4)
     monkeypatch.setattr(epoch, "QUICK_SAMPLES", 512)
     monkeypatch.setattr(epoch, "WARMUP_SAMPLES", 128)
+    monkeypatch.setattr(loader, "QUICK_SAMPLES", 64)
+    monkeypatch.setattr(loader, "ROUNDS", 1)
     monkeypatch.setattr(memory, "QUICK_STEPS", 1)
     monkeypatch.setattr(memory, "IMPORTS", {"ember": "ember", "python": None})
     monkeypatch.setattr(sequence, "GPT", {**sequence.GPT, "block": 8, "width": 16, "batch": 2})

@@ -257,6 +257,29 @@ CASES += [
     ),
 ]
 
+CASES += [
+    Case(
+        "Chi2",
+        lambda rng: {"df": _pos(rng, 0.5, 6.0)},
+        lambda D, p: D.Chi2(p["df"]),
+        lambda rng, s: rng.chisquare(3.0, s),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        grad=("df",),
+        cdf_grad=(),
+    ),
+    Case(
+        "HalfNormal",
+        lambda rng: {"scale": _pos(rng)},
+        lambda D, p: D.HalfNormal(p["scale"]),
+        lambda rng, s: np.abs(rng.normal(size=s)),
+        stats=("mean", "mode", "variance", "stddev", "entropy"),
+        cdf=True,
+        icdf=True,
+        grad=("scale",),
+    ),
+]
+
 N = 3  # the dimension of the multivariate normals
 
 

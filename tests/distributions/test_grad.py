@@ -72,7 +72,7 @@ def test_cdf_icdf_gradcheck(case):
 
 # rsample of the gamma family draws through standard_gamma, whose gradient is the implicit one
 # (checked in tests/ops/test_random.py and by test_rsample_gradient_is_unbiased)
-IMPLICIT = ("Gamma", "Beta", "Dirichlet")
+IMPLICIT = ("Gamma", "Chi2", "Beta", "Dirichlet")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name not in IMPLICIT], ids=IDS_OF)

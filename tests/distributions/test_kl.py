@@ -73,6 +73,9 @@ PAIRS = [
     ("Uniform01", "Gamma"),
     ("Independent", "Independent"),
     ("LogNormal", "LogNormal"),
+    ("HalfNormal", "HalfNormal"),
+    ("Chi2", "Gamma"),
+    ("Chi2", "Chi2"),
     ("MultivariateNormal_covariance", "MultivariateNormal_scale_tril"),
     ("MultivariateNormal_scale_tril", "MultivariateNormal_precision"),
 ]

@@ -308,3 +308,54 @@ def test_transformer_encoder_decoder_matches_torch():
         rng,
         "transformer",
     )
+
+
+def test_static_keys_and_values_match_torch():
+    rng = np.random.default_rng(6)
+    tm, em = mha_pair(rng)
+    t_q, e_q = both(rng.standard_normal((3, 2, 6)))
+    t_k, e_k = both(rng.standard_normal((5, 4, 3)))
+    t_v, e_v = both(rng.standard_normal((5, 4, 3)))
+    pad = np.zeros((2, 5), dtype=bool)
+    pad[0, -2:] = True
+    t_out = TF.multi_head_attention_forward(
+        t_q,
+        t_q,
+        t_q,
+        6,
+        2,
+        tm.in_proj_weight,
+        tm.in_proj_bias,
+        None,
+        None,
+        False,
+        0.0,
+        tm.out_proj.weight,
+        tm.out_proj.bias,
+        key_padding_mask=torch.tensor(pad),
+        static_k=t_k.transpose(0, 1),
+        static_v=t_v.transpose(0, 1),
+    )
+    e_out = F.multi_head_attention_forward(
+        e_q,
+        e_q,
+        e_q,
+        6,
+        2,
+        em.in_proj_weight,
+        em.in_proj_bias,
+        None,
+        None,
+        False,
+        0.0,
+        em.out_proj.weight,
+        em.out_proj.bias,
+        key_padding_mask=ember.tensor(pad),
+        static_k=e_k.transpose(0, 1),
+        static_v=e_v.transpose(0, 1),
+    )
+    for a, b in zip(t_out, e_out, strict=True):
+        close(a, b, "static_k/static_v")
+    backward_both(t_out[0], e_out[0], rng)
+    for a, b in [(t_q, e_q), (t_k, e_k), (t_v, e_v)]:
+        close(a.grad, b.grad, "static grads")

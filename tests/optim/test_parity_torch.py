@@ -37,16 +37,21 @@ CASES = [
     ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 1e-2}),
     ("SGD", {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 1e-3}),
     ("SGD", {"lr": 0.01, "momentum": 0.5, "maximize": True}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "foreach": True, "differentiable": False}),
+    ("SGD", {"lr": 0.05, "fused": True}),
     ("Adagrad", {"lr": 0.1}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 1e-3}),
     ("Adagrad", {"lr": 0.05, "initial_accumulator_value": 0.1, "eps": 1e-6}),
+    ("Adagrad", {"lr": 0.1, "maximize": True, "fused": True}),
     ("RMSprop", {"lr": 0.01}),
     ("RMSprop", {"lr": 0.005, "alpha": 0.9, "momentum": 0.9, "weight_decay": 1e-3}),
     ("RMSprop", {"lr": 0.005, "centered": True, "momentum": 0.5}),
+    ("RMSprop", {"lr": 0.005, "maximize": True, "foreach": True, "capturable": False}),
     ("Adam", {"lr": 0.01}),
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 1e-2}),
     ("Adam", {"lr": 0.01, "amsgrad": True, "eps": 1e-6}),
     ("Adam", {"lr": 0.005, "maximize": True}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "fused": True}),
     ("AdamW", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
     *combos(
@@ -222,6 +227,9 @@ def test_float32_training_stays_float32():
 
 
 ROUND_TRIPS = [
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("Adam", {"lr": 0.01, "amsgrad": True}),
     ("Adadelta", {"lr": 0.5, "weight_decay": 1e-2}),
     ("Adamax", {"lr": 0.01}),

@@ -1,6 +1,7 @@
 """``DataLoader``: batches of a dataset in sampler order, collated into tensors.
 
-Batches are read in the calling process. With the default collate a batch is fetched in one go
+With ``num_workers=0`` batches are read in the calling process; with ``num_workers=N`` in N
+worker processes (``multiprocess.py``). With the default collate a batch is fetched in one go
 whenever the dataset allows it: through ``__getitems__`` (``TensorDataset``, ``Subset`` of one,
 ember's MNIST), or by fancy-indexing ``data``/``targets`` arrays of a dataset whose ``transform``
 is None. Otherwise each sample is read with ``dataset[i]`` and ``collate_fn`` combines them.
@@ -8,115 +9,52 @@ is None. Otherwise each sample is read with ``dataset[i]`` and ``collate_fn`` co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from .. import backend
 from ..backend import Generator
-from ..tensor import Tensor
-from .dataset import Dataset, index_array, wrap
+from .collate import default_collate, default_convert
+from .dataset import Dataset, IterableDataset
+from .fetch import make_fetcher
+from .multiprocess import MultiProcessIterator
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate", "default_convert"]
 
 T_co = TypeVar("T_co", covariant=True)
 
-_COLLATE_TYPES = (
-    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists"
-)
 
+class _InfiniteConstantSampler(Sampler[None]):
+    """The sampler of an ``IterableDataset``: each request is for 'the next samples'."""
 
-def _array_tensor(array: np.ndarray) -> Tensor:
-    """A tensor on a NumPy array; dtypes ember lacks (uint8, float16, ...) are converted by
-    ``ember.tensor``'s rules."""
-    if array.dtype.kind in "USO":
-        raise TypeError(f"{_COLLATE_TYPES}; found {array.dtype}")
-    return wrap(array) if array.dtype in backend.DTYPES else Tensor(array)
-
-
-def default_collate(batch: Sequence[Any]) -> Any:
-    """Combine a list of samples into a batch, as PyTorch does: tensors and NumPy arrays are
-    stacked along a new first dimension, Python floats become a float64 tensor, ints an int64
-    tensor (bools a bool tensor), strings stay a list; dicts, tuples and lists are collated field
-    by field (a tuple sample gives a list of batches, a namedtuple keeps its type).
-
-    >>> import ember
-    >>> default_collate([(ember.tensor([1.0]), 0), (ember.tensor([2.0]), 1)])
-    [tensor([[1.],
-            [2.]]), tensor([0, 1])]
-    """
-    elem = batch[0]
-    if isinstance(elem, Tensor):
-        return wrap(_stack([t._data for t in batch]))
-    if isinstance(elem, np.ndarray):
-        return _array_tensor(_stack(batch))
-    if isinstance(elem, np.generic):
-        return _array_tensor(np.array(batch))
-    if isinstance(elem, float):
-        return Tensor(batch, dtype=backend.float64)
-    if isinstance(elem, int):
-        return Tensor(batch)
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, Mapping):
-        return _same_type(elem, {key: default_collate([d[key] for d in batch]) for key in elem})
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):
-        return type(elem)(*(default_collate(field) for field in zip(*batch)))
-    if isinstance(elem, Sequence):
-        if any(len(sample) != len(elem) for sample in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        fields = [default_collate(list(field)) for field in zip(*batch)]
-        return fields if isinstance(elem, tuple) else _same_type(elem, fields)
-    raise TypeError(f"{_COLLATE_TYPES}; found {type(elem).__name__}")
-
-
-def default_convert(data: Any) -> Any:
-    """Turn NumPy arrays and scalars inside ``data`` into tensors, leaving everything else (the
-    collate of a loader with ``batch_size=None``)."""
-    if isinstance(data, np.ndarray) and data.dtype.kind not in "USO":
-        return _array_tensor(data)
-    if isinstance(data, np.generic) and data.dtype.kind not in "USO":
-        return _array_tensor(np.asarray(data))
-    if isinstance(data, Mapping):
-        return _same_type(data, {key: default_convert(value) for key, value in data.items()})
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return type(data)(*(default_convert(d) for d in data))
-    if isinstance(data, tuple):
-        return [default_convert(d) for d in data]
-    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        return _same_type(data, [default_convert(d) for d in data])
-    return data
-
-
-def _stack(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    try:
-        return np.stack(arrays)
-    except ValueError:
-        shapes = sorted({tuple(a.shape) for a in arrays})
-        raise RuntimeError(
-            f"default_collate: stack expects each tensor to be equal size, but got shapes {shapes}"
-        ) from None
-
-
-def _same_type(like: Any, value: Any) -> Any:
-    """``value`` as the container type of ``like`` where that type can be built from it."""
-    try:
-        return type(like)(value)
-    except TypeError:
-        return value
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None)
 
 
 class DataLoader(Generic[T_co]):
-    """Iterate over ``dataset`` in batches.
+    """Iterate over ``dataset`` in batches, PyTorch's ``DataLoader``.
 
-    ``DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
-    num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, generator=None)``:
     ``shuffle`` draws a fresh permutation each epoch from ``generator`` (default: ember's global
     generator, so ``ember.manual_seed`` makes runs repeat); ``batch_size=None`` yields single
-    samples. ``num_workers`` and ``pin_memory`` are accepted so PyTorch code runs unchanged; loading
-    always happens in the calling process.
+    samples. ``num_workers=N`` loads in N processes (``multiprocessing_context``, default the
+    platform's); each worker is seeded with ``base_seed + worker_id``, where ``base_seed`` comes
+    from ``generator``'s state once per iterator without drawing from it (so a seeded shuffle
+    visits the same order with any number of workers), then runs ``worker_init_fn(worker_id)``.
+    ``prefetch_factor`` (default 2) requests per worker are in flight; batches come in sampler
+    order (``in_order=False``: as they are ready); ``timeout`` bounds each wait; a worker's
+    exception is raised here with its traceback; ``persistent_workers`` keeps the workers across
+    epochs. Batches travel between processes in ember's checkpoint format, so ``collate_fn``
+    must return tensors, arrays, numbers, strings, None and containers of them. ``pin_memory``
+    is accepted and, with no accelerator, does nothing (PyTorch warns likewise).
 
     >>> import ember
     >>> from ember.data import TensorDataset
@@ -129,18 +67,39 @@ class DataLoader(Generic[T_co]):
         self,
         dataset: Dataset[T_co],
         batch_size: int | None = 1,
-        shuffle: bool = False,
+        shuffle: bool | None = None,
         sampler: Sampler | Iterable | None = None,
         batch_sampler: Sampler[list[int]] | Iterable[list[int]] | None = None,
         num_workers: int = 0,
         collate_fn: Callable[[list[Any]], Any] | None = None,
         pin_memory: bool = False,
         drop_last: bool = False,
-        *,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: str | Any | None = None,
         generator: Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
-        if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative")
+        _check_worker_options(
+            num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context
+        )
+        if isinstance(dataset, IterableDataset):
+            if shuffle not in (None, False):
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified shuffle option, but "
+                    f"got shuffle={shuffle}"
+                )
+            for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value is not None:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                        f"but got {name}={value}"
+                    )
+            sampler = _InfiniteConstantSampler()
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -161,8 +120,15 @@ class DataLoader(Generic[T_co]):
                 if shuffle
                 else SequentialSampler(dataset)  # type: ignore[arg-type]
             )
-        if batch_size is not None:
+        if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if pin_memory:
+            warnings.warn(
+                "'pin_memory' argument is set as true but no accelerator is found, then device "
+                "pinned memory won't be used.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.dataset = dataset
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -170,53 +136,126 @@ class DataLoader(Generic[T_co]):
         self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
         self.generator = generator
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
         if collate_fn is None:
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
+        self._iterator: MultiProcessIterator | None = None
+        self._iterators = 0  # iterators with workers started, for their seeds
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self) -> Iterable[Any]:
+        """What each request is made from: the batch sampler, or the sampler without batching."""
+        return self.batch_sampler if self._auto_collation else self.sampler  # type: ignore[return-value]
 
     def __len__(self) -> int:
-        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)  # type: ignore[arg-type]
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)  # type: ignore[arg-type]
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return len(self._index_sampler)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
-        if self.batch_sampler is None:
-            for index in self.sampler:
-                yield self.collate_fn(self.dataset[index])
-            return
-        fetch = self._batch_fetcher()
-        for indices in self.batch_sampler:
-            yield fetch(indices)
+        if self.num_workers == 0:
+            return self._single_process()
+        if self.persistent_workers and self._iterator is not None:
+            self._iterator.reset()
+            return self._iterator
+        _check_worker_number(self.num_workers)
+        iterator = MultiProcessIterator(self, self._base_seed())
+        if self.persistent_workers:
+            self._iterator = iterator
+        return iterator
 
-    def _batch_fetcher(self) -> Callable[[Sequence[int]], Any]:
-        """How one batch of indices becomes a batch: one fetch where the dataset allows it."""
-        dataset, collate = self.dataset, self.collate_fn
-        if collate is default_collate:
-            getitems = getattr(dataset, "__getitems__", None)
-            if getitems is not None:
-                return lambda indices: _collated(getitems(indices))
-            arrays = _data_targets(dataset)
-            if arrays is not None:
-                return lambda indices: [_array_tensor(a[index_array(indices)]) for a in arrays]
-        return lambda indices: collate([dataset[i] for i in indices])
+    def _base_seed(self) -> int:
+        """The seed of this iterator's workers: a hash of the generator's state and of how many
+        iterators this loader started. Nothing is drawn from the generator, so the shuffle and
+        every other random stream are those of ``num_workers=0``."""
+        state = backend.rng(self.generator).bit_generator.state
+        text = json.dumps([state, self._iterators], sort_keys=True, default=_plain_list)
+        self._iterators += 1
+        digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "little") >> 1
+
+    def _single_process(self) -> Iterator[Any]:
+        fetch = make_fetcher(self.dataset, self._auto_collation, self.collate_fn, self.drop_last)
+        for request in self._index_sampler:
+            try:
+                batch = fetch(request)
+            except StopIteration:
+                return
+            yield batch
+
+    def __del__(self) -> None:
+        if getattr(self, "_iterator", None) is not None:
+            self._iterator.shutdown()  # type: ignore[union-attr]
 
 
-def _collated(result: Any) -> Any:
-    """A ``__getitems__`` result as a batch: a list holds samples to collate, else it is one."""
-    return default_collate(result) if isinstance(result, list) else result
+def _check_worker_number(num_workers: int) -> None:
+    """PyTorch's warning when there are more workers than CPUs this process may use."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus and num_workers > cpus:
+        warnings.warn(
+            f"This DataLoader will create {num_workers} worker processes in total. Our "
+            f"suggested max number of worker in current system is {cpus}, which is smaller "
+            "than what this DataLoader is going to create. Please be aware that excessive "
+            "worker creation might get DataLoader running slow or even freeze, lower the worker "
+            "number to avoid potential slowness/freeze if necessary.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
-def _data_targets(dataset: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """The ``data`` and ``targets`` arrays of a dataset whose samples are ``(data[i], targets[i])``
-    (it declares ``transform = None``, and no target transform), else None."""
-    if getattr(dataset, "transform", True) is not None:
-        return None
-    if getattr(dataset, "target_transform", None) is not None:
-        return None
-    arrays = []
-    for name in ("data", "targets"):
-        value = getattr(dataset, name, None)
-        value = value._data if isinstance(value, Tensor) else value
-        if not isinstance(value, np.ndarray) or len(value) != len(dataset):
-            return None
-        arrays.append(value)
-    return arrays[0], arrays[1]
+def _plain_list(value: Any) -> Any:
+    return np.asarray(value).tolist()
+
+
+def _check_worker_options(
+    num_workers: int,
+    timeout: float,
+    prefetch_factor: int | None,
+    persistent_workers: bool,
+    multiprocessing_context: Any,
+) -> None:
+    """PyTorch's errors for worker options that contradict each other."""
+    if num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable "
+            "multiprocessing."
+        )
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing.let num_workers "
+            "> 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if prefetch_factor is not None and prefetch_factor < 0:
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    if multiprocessing_context is not None:
+        if num_workers == 0:
+            raise ValueError(
+                "multiprocessing_context can only be used with multi-process loading "
+                f"(num_workers > 0), but got num_workers={num_workers}"
+            )
+        if isinstance(multiprocessing_context, str):
+            methods = multiprocessing.get_all_start_methods()
+            if multiprocessing_context not in methods:
+                raise ValueError(
+                    "multiprocessing_context option should specify a valid start method in "
+                    f"{methods!r}, but got multiprocessing_context={multiprocessing_context!r}"
+                )

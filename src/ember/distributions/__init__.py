@@ -7,13 +7,13 @@ from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraig
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
-from .gamma import Exponential, Gamma
+from .gamma import Chi2, Exponential, Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .normal import Laplace, Normal
 from .poisson import Poisson
-from .transformed import LogNormal, TransformedDistribution
+from .transformed import HalfNormal, LogNormal, TransformedDistribution
 from .transforms import *
 from .uniform import Uniform
 
@@ -22,11 +22,13 @@ __all__ = [
     "Beta",
     "Binomial",
     "Categorical",
+    "Chi2",
     "Dirichlet",
     "Distribution",
     "Exponential",
     "ExponentialFamily",
     "Gamma",
+    "HalfNormal",
     "Independent",
     "Laplace",
     "LogNormal",

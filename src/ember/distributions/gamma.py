@@ -14,7 +14,7 @@ from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all, xlogy
 
-__all__ = ["Exponential", "Gamma"]
+__all__ = ["Chi2", "Exponential", "Gamma"]
 
 
 class Gamma(ExponentialFamily):
@@ -138,3 +138,20 @@ class Exponential(ExponentialFamily):
 
     def _log_normalizer(self, x: Tensor) -> Tensor:
         return -(-x).log()
+
+
+class Chi2(Gamma):
+    """The chi-squared distribution with ``df`` degrees of freedom: Gamma(df / 2, 1 / 2)."""
+
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df: Tensor | float, validate_args: bool | None = None) -> None:
+        super().__init__(0.5 * df, 0.5, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = self._get_checked_instance(Chi2, _instance)
+        return super().expand(batch_shape, new)
+
+    @property
+    def df(self) -> Tensor:
+        return self.concentration * 2

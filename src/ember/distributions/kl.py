@@ -24,7 +24,7 @@ from .independent import Independent
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 from .normal import Laplace, Normal
 from .poisson import Poisson
-from .transformed import TransformedDistribution
+from .transformed import HalfNormal, TransformedDistribution
 from .uniform import Uniform
 from .utils import sum_rightmost
 
@@ -223,3 +223,8 @@ def _kl_multivariatenormal_multivariatenormal(
 
 
 register_kl(ExponentialFamily, ExponentialFamily)(kl_exponential_family)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
+    return _kl_normal_normal(p.base_dist, q.base_dist)

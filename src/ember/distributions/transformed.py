@@ -1,19 +1,23 @@
-"""TransformedDistribution (a base distribution pushed through transforms) and LogNormal."""
+"""TransformedDistribution (a base distribution pushed through transforms), LogNormal and
+HalfNormal."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from .. import ops
 from ..autograd.grad_mode import no_grad
+from ..creation import zeros_like
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_shape
 from .independent import Independent
 from .normal import Normal
-from .transforms import ComposeTransform, ExpTransform, Transform
+from .transforms import AbsTransform, ComposeTransform, ExpTransform, Transform
 from .utils import sum_rightmost
 
-__all__ = ["LogNormal", "TransformedDistribution"]
+__all__ = ["HalfNormal", "LogNormal", "TransformedDistribution"]
 
 
 class TransformedDistribution(Distribution):
@@ -174,3 +178,52 @@ class LogNormal(TransformedDistribution):
 
     def entropy(self) -> Tensor:
         return self.base_dist.entropy() + self.loc
+
+
+class HalfNormal(TransformedDistribution):
+    """|X| for X ~ Normal(0, scale)."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale: Tensor | float, validate_args: bool | None = None) -> None:
+        base = Normal(0, scale, validate_args=False)
+        super().__init__(base, AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
+        new = self._get_checked_instance(HalfNormal, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def scale(self) -> Tensor:
+        return self.base_dist.scale
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self) -> Tensor:
+        return zeros_like(self.scale)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return ops.where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob: Tensor) -> Tensor:
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)

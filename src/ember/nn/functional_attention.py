@@ -131,8 +131,6 @@ def multi_head_attention_forward(
     """Multi-head attention on sequence-first inputs (L, N, E) (or unbatched (L, E)); returns
     the output (L, N, E) and, with ``need_weights``, the attention weights (N, L, S), or
     (N, heads, L, S) when ``average_attn_weights`` is False."""
-    if static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: static_k/static_v")
     batched = query.dim() == 3
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -171,14 +169,19 @@ def multi_head_attention_forward(
     q = ops.linear(query, w_q, bias_q)
     k = ops.linear(key, w_k, bias_kk)
     v = ops.linear(value, w_v, bias_vv)
-    mask = _attention_bias(attn_mask, key_padding_mask, batch, num_heads, length, key.shape[0])
+    source = key.shape[0] if static_k is None else static_k.shape[1]
+    mask = _attention_bias(attn_mask, key_padding_mask, batch, num_heads, length, source)
     if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key or value.")
         k = ops.cat([k, bias_k.expand(1, batch, embed_dim)])
         v = ops.cat([v, bias_v.expand(1, batch, embed_dim)])
         mask = _pad_last(mask, 0.0)
     q = q.reshape(length, batch * num_heads, head_dim).transpose(0, 1)
     k = k.reshape(k.shape[0], batch * num_heads, head_dim).transpose(0, 1)
     v = v.reshape(v.shape[0], batch * num_heads, head_dim).transpose(0, 1)
+    k = k if static_k is None else _static(static_k, "static_k", batch * num_heads, head_dim)
+    v = v if static_v is None else _static(static_v, "static_v", batch * num_heads, head_dim)
     if add_zero_attn:
         zeros = Tensor(np.zeros((batch * num_heads, 1, head_dim), dtype=k.dtype))
         k, v = ops.cat([k, zeros], 1), ops.cat([v, zeros], 1)
@@ -203,6 +206,15 @@ def multi_head_attention_forward(
     if not batched:
         return out.squeeze(1), weights.squeeze(0)
     return out, weights
+
+
+def _static(t: Tensor, name: str, rows: int, head_dim: int) -> Tensor:
+    """A precomputed key or value (batch * heads, S, head_dim) used in place of the projection."""
+    if t.shape[0] != rows or t.shape[2] != head_dim:
+        raise AssertionError(
+            f"expecting {name} of shape ({rows}, S, {head_dim}), but got {_size(t)}"
+        )
+    return t
 
 
 def _attention_bias(

@@ -6,12 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_nonnegative,
+    fused_option,
+    step_counter,
+    sub_scaled,
+)
 
 
 class Adagrad(Optimizer):
     """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10)``.
+    eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None)``.
 
     At step ``t`` with ``g = grad + weight_decay * p``: ``clr = lr / (1 + (t - 1) * lr_decay)``,
     ``sum += g * g``, ``p -= clr * g / (sqrt(sum) + eps)``. The ``sum`` buffers exist from
@@ -26,8 +33,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         check_nonnegative(
             lr=lr,
@@ -43,6 +53,9 @@ class Adagrad(Optimizer):
             weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            **fused_option(fused, foreach, differentiable),
         )
         super().__init__(params, defaults)
 

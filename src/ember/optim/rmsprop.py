@@ -6,12 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, check_nonnegative, step_counter, sub_scaled
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    check_nonnegative,
+    step_counter,
+    sub_scaled,
+    torch_options,
+)
 
 
 class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False)``.
+    centered=False, capturable=False, foreach=None, maximize=False, differentiable=False)``.
 
     With ``g = grad + weight_decay * p``: ``v = alpha * v + (1 - alpha) * g * g``; centered, also
     ``m = alpha * m + (1 - alpha) * g`` and ``v~ = v - m * m``; ``d = sqrt(v~) + eps``. Then
@@ -27,7 +34,10 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(
@@ -38,6 +48,7 @@ class RMSprop(Optimizer):
             centered=centered,
             weight_decay=weight_decay,
             maximize=maximize,
+            **torch_options(foreach, capturable, differentiable),
         )
         super().__init__(params, defaults)
 

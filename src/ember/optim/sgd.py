@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_nonnegative, sub_scaled
+from .optimizer import Optimizer, ParamsT, check_nonnegative, fused_option, sub_scaled
 
 
 class SGD(Optimizer):
-    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)``.
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+    maximize=False, foreach=None, differentiable=False, fused=None)``.
 
     With ``g = grad + weight_decay * p`` (negated first under ``maximize``): the momentum buffer
     starts as ``b = g`` and then follows ``b = momentum * b + (1 - dampening) * g``; the step uses
@@ -36,6 +37,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -47,6 +51,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            **fused_option(fused, foreach, differentiable),
         )
         super().__init__(params, defaults)
 
