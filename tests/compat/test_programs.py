@@ -34,6 +34,11 @@ class Spec:
     args: tuple[str, ...] = ()
 
 
+# Programs with random draws after the initialisation (dropout masks, shuffling, minibatch
+# indices, random_split) cannot match number for number: ember's generator is NumPy's PCG64, so
+# its draws differ from PyTorch's as one seed's differ from another's. They compare their final
+# numbers within an absolute tolerance of about twice the range those numbers took over seeds
+# 1-5 of the same program on torch 2.13 (the range is given beside each).
 SPECS = {
     "poly_tensor.py": Spec(),
     "poly_autograd.py": Spec(),
@@ -41,6 +46,23 @@ SPECS = {
     "poly_optim.py": Spec(),
     "custom_function.py": Spec(),
     "logistic_regression.py": Spec(),
+    "quickstart.py": Spec(),
+    "regression_data.py": Spec(),
+    "transformer_classifier.py": Spec(),
+    # the graph's nodes differ where ember composes an op that PyTorch fuses (and vice versa)
+    "lenet_backward.py": Spec(lines=r"^(?!grad_fn:|graph nodes:|first step back:)"),
+    # the counts and the full-batch network match; the samples are multinomial draws
+    "bigram.py": Spec(lines=r"^(?!samples)"),
+    # minibatch indices from torch.randint; train range 0.036, val 0.056
+    "char_mlp.py": Spec(lines=r"^(train|val) ", rtol=0.0, atol=0.12),
+    # dropout and shuffling; test loss range 0.066 (0.011 to 0.078), accuracy 0.9875 to 1
+    "cnn_adadelta.py": Spec(lines=r"^final", rtol=0.0, atol=0.15),
+    # batches from torch.randint; final train loss range 0.123, val 0.131
+    "char_gpt.py": Spec(lines=r"^(step 200|number of|decayed|non-decayed)", rtol=0.0, atol=0.27),
+    # dropout, shuffling and random_split; val loss range 0.014, accuracy 0.025
+    "training_habits.py": Spec(
+        lines=r"^(final|state_dict|missing|fresh|\d+ trainable)", rtol=0.0, atol=0.05
+    ),
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")

@@ -69,6 +69,7 @@ class _Output:
 
 
 _OUTPUT = _Output()
+_AN_ARRAY = np.empty(0)  # what saved_arrays passes to saved_like
 
 
 class Node:
@@ -112,24 +113,22 @@ class Node:
     def saved_tensors(self) -> tuple:
         """The saved values; inputs and the output come back as tensors connected to the graph
         (for ``backward`` and ``jvp``)."""
-        return self._unpack(False)
+        return self.saved_like(None)
 
     @property
     def saved_arrays(self) -> tuple:
         """The saved values, inputs and the output as their raw arrays (for ``backward_arrays``)."""
-        return self._unpack(True)
+        return self.saved_like(_AN_ARRAY)
 
     def saved_like(self, grad: Any) -> tuple:
-        """The saved values as tensors when ``grad`` is a tensor, as arrays otherwise: for one
+        """The saved values as raw arrays when ``grad`` is an array, as tensors otherwise: for one
         rule that serves as both ``backward`` and ``backward_arrays``."""
-        return self._unpack(type(grad) is not _Tensor)
-
-    def _unpack(self, arrays: bool) -> tuple:
         saved = self._saved
         if not saved:
             if saved is None:
                 raise RuntimeError(_FREED)
             return ()
+        arrays = type(grad) is np.ndarray
         out = []
         for value, version in zip(saved, self._versions):
             if version is not None:

@@ -12,6 +12,20 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _switch(field: str) -> Any:
+    """A per-thread switch stored in ``field``; setting it updates the derived fields."""
+
+    def get(self: _ThreadState) -> bool:
+        return getattr(self, field)
+
+    def set_(self: _ThreadState, mode: bool) -> None:
+        setattr(self, field, mode)
+        self.record = self._grad and not self._inference
+        self.special = self._inference or self._forward_ad
+
+    return property(get, set_)
+
+
 class _ThreadState(threading.local):
     """What one thread records: each thread starts with grad on, inference and forward AD off.
 
@@ -19,41 +33,14 @@ class _ThreadState(threading.local):
     when a switch changes, so that an op reads one field to know its path.
     """
 
+    grad_enabled = _switch("_grad")
+    inference = _switch("_inference")
+    forward_ad = _switch("_forward_ad")
+
     def __init__(self) -> None:
         self._grad, self._inference, self._forward_ad = True, False, False
         self.record, self.special = True, False
         self.autocast: Any = None  # the dtype of ember.autocast("cpu") while it is on
-
-    def _derive(self) -> None:
-        self.record = self._grad and not self._inference
-        self.special = self._inference or self._forward_ad
-
-    @property
-    def grad_enabled(self) -> bool:
-        return self._grad
-
-    @grad_enabled.setter
-    def grad_enabled(self, mode: bool) -> None:
-        self._grad = mode
-        self._derive()
-
-    @property
-    def inference(self) -> bool:
-        return self._inference
-
-    @inference.setter
-    def inference(self, mode: bool) -> None:
-        self._inference = mode
-        self._derive()
-
-    @property
-    def forward_ad(self) -> bool:
-        return self._forward_ad
-
-    @forward_ad.setter
-    def forward_ad(self, mode: bool) -> None:
-        self._forward_ad = mode
-        self._derive()
 
 
 class _ProcessState:

@@ -30,17 +30,21 @@ def log_softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
     return shifted - xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
 
 
+def softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
+    """exp(x) / sum(exp(x)) over ``axes`` of a raw array, shifted by the maximum."""
+    if x.size == 0:
+        return x.copy()
+    e = xp.exp(x - x.max(axis=axes, keepdims=True))
+    return e / e.sum(axis=axes, keepdims=True)
+
+
 class Softmax(Op):
     """y = exp(x) / sum(exp(x)) along dim;  dx = y (g - sum(g y))."""
 
     @staticmethod
     def forward(ctx, x, dim):
         ctx.axes = _axes(x, dim, "softmax")
-        if x.size == 0:
-            out = x.copy()
-        else:
-            e = xp.exp(x - x.max(axis=ctx.axes, keepdims=True))
-            out = e / e.sum(axis=ctx.axes, keepdims=True)
+        out = softmax_array(x, ctx.axes)
         ctx.save_for_backward(out)
         return out
 
@@ -144,6 +148,22 @@ class CrossEntropy(Op):
         need_x, need_coef = ctx.needs_input_grad[:2]
         grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
         grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
+        return grad_x, grad_coef, None, None, None
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        x, coef = ctx.saved_arrays
+        if not ctx.reduce:
+            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        need_x, need_coef = ctx.needs_input_grad[:2]
+        axes = (ctx.dim,)
+        grad_x = grad_coef = None
+        if need_x:
+            grad_x = softmax_array(x, axes) * coef.sum(axis=axes, keepdims=True)
+            grad_x -= coef
+            grad_x *= grad_out
+        if need_coef:
+            grad_coef = -grad_out * log_softmax_array(x, axes)
         return grad_x, grad_coef, None, None, None
 
     @staticmethod
