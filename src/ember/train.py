@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import distributed
 from .autograd.grad_mode import no_grad
+from .distributed.collectives import sum_over_ranks
 from .nn.parallel import DistributedDataParallel
 from .tensor import Tensor
 
@@ -95,7 +95,7 @@ def evaluate(
             model.train()
     group = _group_of(model)
     if group is not None:
-        total, correct, loss_sum = _sum_over_ranks(group, total, correct, loss_sum)
+        total, correct, loss_sum = sum_over_ranks(group, total, correct, loss_sum)
     if total == 0:
         raise ValueError("evaluate: the loader yielded no samples")
     result = {"accuracy": correct / total}
@@ -187,7 +187,7 @@ def _train_epoch(
         )
     bar.close()
     if group is not None:
-        total, correct, loss_sum = _sum_over_ranks(group, total, correct, loss_sum)
+        total, correct, loss_sum = sum_over_ranks(group, total, correct, loss_sum)
     if total == 0:
         raise ValueError("fit: the training loader yielded no samples")
     seconds = time.perf_counter() - start
@@ -214,21 +214,13 @@ def _backward_share(loss: Tensor, output: Tensor, n: int, group: Any) -> None:
     mean loss over the whole batch, also when the shares are uneven. A rank without samples
     contributes zeros.
     """
-    counts = np.array([n], dtype=np.int64)
-    distributed.all_reduce(Tensor._make(counts, None, False), group=group)
-    n_global, size = int(counts[0]), group.size()
+    (n_global,), size = sum_over_ranks(group, n), group.size()
     if n == 0:
         (output.sum() * 0.0).backward()
     elif n * size == n_global:
         loss.backward()
     else:
         (loss * (n * size / n_global)).backward()
-
-
-def _sum_over_ranks(group: Any, *values: float) -> list[float]:
-    sums = np.array(values, dtype=np.float64)
-    distributed.all_reduce(Tensor._make(sums, None, False), group=group)
-    return [int(v) if isinstance(x, int) else float(v) for x, v in zip(values, sums)]
 
 
 def _length(loader: Any) -> int | None:

@@ -316,6 +316,13 @@ def barrier(
     return _finish(Work(), async_op)
 
 
+def sum_over_ranks(group: ProcessGroup | None, *values: float) -> list[Any]:
+    """Each Python number summed over the ranks in one allreduce (ints stay ints)."""
+    sums = Tensor._make(np.array(values, dtype=np.float64), None, False)
+    all_reduce(sums, group=group)
+    return [int(v) if isinstance(x, int) else float(v) for x, v in zip(values, sums._data)]
+
+
 # --------------------------------------------------------------------------------- objects
 def broadcast_object_list(
     object_list: list[Any],

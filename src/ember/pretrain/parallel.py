@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import backend, distributed
 from ..backend import Generator
+from ..distributed.collectives import sum_over_ranks
 from ..tensor import Tensor
 
 
@@ -44,9 +45,7 @@ class BatchShard:
 
     def sum(self, *values: float) -> list[float]:
         """Each value summed over the ranks."""
-        sums = Tensor._make(np.array(values, dtype=np.float64), None, False)
-        distributed.all_reduce(sums, group=self.group)
-        return [float(v) for v in sums._data]
+        return sum_over_ranks(self.group, *values)
 
     def average_gradients(self, params: list[Any]) -> None:
         """Replace each local mean-loss gradient by the mean over the whole global batch."""
