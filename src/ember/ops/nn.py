@@ -203,20 +203,30 @@ def _class_coefficients(
             f"{tuple(input.shape)}, got {t.shape}"
         )
     kept = t != ignore_index
-    bad = t[kept & ((t < 0) | (t >= classes))]
-    if bad.size:
-        raise IndexError(f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes")
-    w = _class_weight(op, weight, classes, input.dtype)
+    outside = (t < 0) | (t >= classes)
+    if outside.any():
+        bad = t[kept & outside]
+        if bad.size:
+            raise IndexError(
+                f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
+            )
+    dtype = input._data.dtype  # a NumPy dtype: NumPy converts an ember dtype slowly
+    w = _class_weight(op, weight, classes, dtype)
     safe = xp.where(kept, t, 0)
     picked = w[safe] * kept  # the weight of each target; 0 where ignored
     if smoothing:
         coef = (smoothing / classes) * (w * kept[..., None])
     else:
-        coef = xp.zeros((*t.shape, classes), input.dtype)
+        coef = xp.zeros((*t.shape, classes), dtype)
     # At the target class the smoothed one-hot is (1 - eps) + eps / C.
-    at_target = (picked * (1 - smoothing + smoothing / classes)).astype(input.dtype)
-    xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
-    return xp.moveaxis(coef, -1, dim), float(picked.sum())
+    at_target = (picked * (1 - smoothing + smoothing / classes)).astype(dtype)
+    if t.ndim == 1:  # what put_along_axis writes, without its index building
+        coef[xp.arange(t.shape[0]), safe] = at_target
+    else:
+        xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
+    if dim != coef.ndim - 1:
+        coef = xp.moveaxis(coef, -1, dim)
+    return coef, float(picked.sum())
 
 
 def _class_weight(op: str, weight: Any, classes: int, dtype: Any) -> Any:
