@@ -16,7 +16,6 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.function import Op
 from ..backend import is_floating, xp
-from . import winograd
 from .shape import autocast_operands
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -157,33 +156,13 @@ def _conv_weight(cols: Any, y: Any, yt: Any, g: _Windows) -> Any:
     return xp.ascontiguousarray(dw_t.transpose(0, 2, 1)).reshape(o, -1, *g.kernel)
 
 
-POLICY = {"fwd": True, "dx": True, "dw": True}
-
-
-def _winograd(geo: _Windows, dtype: Any, channels: int) -> bool:
-    """Whether Winograd F(2x2, 3x3) runs this convolution: it fits, and the matrix products
-    over ``channels`` are long enough to pay for its transforms."""
-    return channels >= _WINOGRAD_CHANNELS and winograd.fits(
-        geo.kernel, geo.stride, geo.dilation, geo.groups, dtype
-    )
-
-
-_WINOGRAD_CHANNELS = 8
-
-
 class Conv2d(Op):
     """y = conv2d(x, w) + b;  dx = conv_transpose2d(g, w), dw = Conv2dWeight(x, g), db = sum(g)."""
 
     @staticmethod
     def forward(ctx, x, w, b, geo):
-        ctx.geo = geo
-        if POLICY["fwd"] and _winograd(geo, x.dtype, x.shape[1]):
-            ctx.save_for_backward(x, w, None)
-            out = winograd.conv3x3(x, w, geo.pad)
-            if b is not None:
-                out += b.reshape(-1, 1, 1)
-            return out
         cols = _im2col(x, geo)
+        ctx.geo = geo
         ctx.save_for_backward(x, w, cols)
         return _conv(cols, w, b, geo)
 
@@ -192,8 +171,7 @@ class Conv2d(Op):
         x, w, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         geo = ctx.geo
-        shared = need_x and not _transposed_by_winograd(geo, w.dtype, w.shape[0])
-        yt = _by_group(grad_out._data, geo.groups) if shared else None  # shared by dx and dw
+        yt = _by_group(grad_out._data, geo.groups) if need_x else None  # shared by dx and dw
         gx = ConvTranspose2d.apply(grad_out, w, None, geo, yt) if need_x else None
         gw = Conv2dWeight.apply(x, grad_out, geo, cols, yt) if need_w else None
         gb = grad_out.sum((0, 2, 3)) if need_b else None
@@ -205,15 +183,6 @@ class Conv2d(Op):
         return Conv2d.apply(tx, w, tb, ctx.geo) + Conv2d.apply(x, tw, None, ctx.geo)
 
 
-def _transposed_by_winograd(geo: _Windows, dtype: Any, channels: int) -> bool:
-    """Whether conv_transpose2d of ``geo`` (from ``channels``) runs as a Winograd conv3x3."""
-    return (
-        POLICY["dx"]
-        and _winograd(geo, dtype, channels)
-        and winograd.transpose_pad(geo.in_hw, geo.out_hw, geo.pad) is not None
-    )
-
-
 class ConvTranspose2d(Op):
     """x = conv_transpose2d(y, w) + b, the adjoint of conv2d in its input;
     dy = conv2d(g, w), dw = Conv2dWeight(g, y), db = sum(g)."""
@@ -222,11 +191,7 @@ class ConvTranspose2d(Op):
     def forward(ctx, y, w, b, geo, yt):
         ctx.geo = geo
         ctx.save_for_backward(y, w)
-        if _transposed_by_winograd(geo, y.dtype, y.shape[1]):
-            pad = winograd.transpose_pad(geo.in_hw, geo.out_hw, geo.pad)
-            out = winograd.conv3x3_transpose(y, w, pad)
-        else:
-            out = _conv_input(_by_group(y, geo.groups) if yt is None else yt, w, geo)
+        out = _conv_input(_by_group(y, geo.groups) if yt is None else yt, w, geo)
         if b is not None:
             out += b.reshape(-1, 1, 1)
         return out
@@ -257,8 +222,6 @@ class Conv2dWeight(Op):
     def forward(ctx, x, y, geo, cols, yt):
         ctx.geo = geo
         ctx.save_for_backward(x, y)
-        if POLICY["dw"] and cols is None and _winograd(geo, x.dtype, min(x.shape[1], y.shape[1])):
-            return winograd.conv3x3_weight(x, y, geo.pad)
         return _conv_weight(_im2col(x, geo) if cols is None else cols, y, yt, geo)
 
     @staticmethod
