@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Node
+from ..autograd.grad_mode import state
 from ..backend import sum_to_shape
 from ..tensor import Tensor
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
@@ -201,6 +202,7 @@ class Plan:
         for n, k in self.seeds.items():
             G[n] = seeds[k]
         X: list = [None] * len(self.contributions)
+        free = not state.retain_graph  # as the engine frees each node's saved values
         for n, rule, edges in self.backward_program:
             g = G[n]
             if g is None:
@@ -208,6 +210,8 @@ class Plan:
             G[n] = None
             c = C[n]
             r = rule(c, g)
+            if free:
+                C[n] = None
             if type(r) is not tuple:
                 r = (r,)
             for k, internal, target, shape, dtype in edges:
