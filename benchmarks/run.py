@@ -31,6 +31,7 @@ CASES = [
     "distributed",
     "compat",
     "sequence",
+    "optim",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
