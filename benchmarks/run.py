@@ -31,6 +31,8 @@ CASES = [
     "distributed",
     "compat",
     "sequence",
+    "poly",
+    "charmlp",
     "optim",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

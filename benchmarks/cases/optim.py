@@ -3,9 +3,9 @@ small parameters: the character MLP (C 27x10, W1 30x200, b1 200, W2 200x27, b2 2
 12,097 numbers), a 20-layer MLP of width 64 (40 tensors, 83,200 numbers) and the MLP 784-1024-
 1024-10 (6 tensors, 1.86 M numbers). SGD with momentum 0.9 and Adam, float32.
 
-ember: the default, on flat buffers; "ember loop": ``foreach=False``, the per-parameter loop.
-torch: ``fused=True`` (PyTorch's fastest CPU update); "torch foreach" and "torch loop"
-(``foreach=False``, PyTorch's CPU default) beside it.
+Two rows per model and optimizer, all five runs interleaved: "flat", ember's default (on flat
+buffers) beside PyTorch's ``fused=True`` (its fastest CPU update) and, as "torch foreach",
+``foreach=True``; "per-parameter", ``foreach=False`` in both (PyTorch's CPU default).
 """
 
 from __future__ import annotations
@@ -22,12 +22,27 @@ import ember
 from ..harness import Measurement, interleave
 from . import common
 
-MODELS = {
-    "char MLP": [(27, 10), (30, 200), (200,), (200, 27), (27,)],
-    "20-layer MLP": [s for _ in range(20) for s in ((64, 64), (64,))],
-    "MLP 784-1024-1024-10": [s for a, b in pairwise(common.SIZES) for s in ((b, a), (b,))],
-}
 OPTIMIZERS = {"sgd": ("SGD", {"lr": 0.01, "momentum": 0.9}), "adam": ("Adam", {"lr": 1e-3})}
+
+
+def models() -> dict[str, list[tuple[int, ...]]]:
+    """Parameter shapes per model."""
+    sizes = common.SIZES
+    return {
+        "char MLP": [(27, 10), (30, 200), (200,), (200, 27), (27,)],
+        "20-layer MLP": [s for _ in range(20) for s in ((64, 64), (64,))],
+        "MLP " + "-".join(map(str, sizes)): [s for a, b in pairwise(sizes) for s in ((b, a), (b,))],
+    }
+
+
+# impl as run -> (row, impl as reported)
+ROWS = {
+    "ember": ("flat", "ember"),
+    "ember loop": ("per-parameter", "ember"),
+    "torch": ("flat", "torch"),
+    "torch foreach": ("flat", "torch foreach"),
+    "torch loop": ("per-parameter", "torch"),
+}
 
 
 def arrays(shapes: list[tuple[int, ...]]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -70,7 +85,7 @@ def _timer(step: Callable[[], None], steps: int) -> Callable[[], dict[str, float
 
 def run(quick: bool) -> list[Measurement]:
     results = []
-    for model, shapes in MODELS.items():
+    for model, shapes in models().items():
         values = arrays(shapes)
         numbers = sum(v.size for v, _ in values)
         steps = max(1, (2 if quick else 20) * 100_000 // (numbers + 5_000))
@@ -86,6 +101,7 @@ def run(quick: bool) -> list[Measurement]:
                     _torch(values, name, {**kwargs, "foreach": False}), steps
                 )
             for m in interleave("us/step", impls, repeats=1 if quick else 9):
-                m.case = f"optim {opt} step, {model} ({len(shapes)} tensors)"
+                row, m.impl = ROWS[m.impl]
+                m.case = f"optim {opt} step, {model} ({len(shapes)} tensors), {row}"
                 results.append(m)
     return results

@@ -115,6 +115,13 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return a.sum(axis=axes).reshape(shape)
 
 
+def flush_subnormal(a: np.ndarray) -> None:
+    """Set the entries of a float16/32/64 array whose magnitude is below the dtype's smallest
+    normal number to 0, in place (other dtypes are left alone)."""
+    if a.dtype.kind == "f":
+        a[np.abs(a) < np.finfo(a.dtype).tiny] = 0
+
+
 # ---------------------------------------------------------------------------- type promotion
 def _category(d: np.dtype) -> int:
     """bool < integer < floating < complex."""
