@@ -19,6 +19,7 @@ from ember.optim import (
     RAdam,
     RMSprop,
     Rprop,
+    flat,
 )
 
 FUSED = (SGD, Adam, AdamW, Adagrad)  # the optimizers with PyTorch's ``fused`` switch
@@ -291,3 +292,24 @@ def test_checkpoint_goes_to_torch_and_back():
         assert list(s) == list(ours[i])
         for key, value in s.items():
             assert value.shape == ours[i][key].shape and value.dtype == ours[i][key].dtype
+
+
+@pytest.mark.parametrize("case", [CASES[1], CASES[5], CASES[8]], ids=case_id)
+def test_small_buckets_and_an_empty_parameter(case, monkeypatch):
+    """Parameters spread over several buckets (and one larger than a bucket, alone in its own)
+    give the same bits."""
+    monkeypatch.setattr(flat, "BUCKET_BYTES", 48)
+    cls, kwargs = case
+
+    def with_empty(k, opt, params):
+        if k == 0:
+            empty = ember.zeros(0, 3, dtype="float64", requires_grad=True)
+            empty.grad = ember.zeros(0, 3, dtype="float64")
+            opt.add_param_group({"params": [empty]})
+            params = [*params, empty]
+        return params
+
+    params, opt = run(cls, kwargs, {"foreach": True}, between=with_empty)
+    loop_params, loop_opt = run(cls, kwargs, {"foreach": False}, between=with_empty)
+    assert_same_bits(params, loop_params, opt, loop_opt)
+    assert len({id(p._data.base) for p in params[:4]}) > 1

@@ -160,8 +160,8 @@ class GroupPlan:
             if key is None:
                 self.loose.append(p)
                 continue
-            run, used = filling.get(key, (None, BUCKET_BYTES))
-            if used + p._data.nbytes > BUCKET_BYTES:
+            run, used = filling.get(key, (None, 0))
+            if run is None or used + p._data.nbytes > BUCKET_BYTES:
                 run, used = [], 0
                 runs.append(run)
             run.append(p)
