@@ -2,12 +2,13 @@
 
 ``conv2d`` copies a strided view of the padded input once into a (C*kh*kw, N*Ho*Wo) matrix (im2col)
 and does one matmul. Its two derivatives are ops too: ``conv_transpose2d`` (the adjoint in the
-input: a matmul per kernel row, then kh*kw strided adds, col2im) and ``Conv2dWeight`` (the adjoint
-in the weight: one matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is
-written with the other two and derivatives of any order work. ``_Windows`` (the window geometry)
+input: a matmul per kernel row, then kh*kw adds, col2im: whole shifted planes where the size is
+kept, strided views otherwise) and ``Conv2dWeight`` (the adjoint in the weight: one matmul).
+They are the three bilinear maps of <conv2d(x, w), y>, so each rule is written with the other two
+and derivatives of any order work. ``_Windows`` (the window geometry)
 and the argument helpers here serve the pooling ops too. Winograd F(2x2, 3x3), other GEMM
-orientations and fewer im2col/col2im copies were measured against these kernels and lost in the
-CNN training step (benchmarks/README.md, "The CNN step").
+orientations and other im2col copies were measured against these kernels and lost in the CNN
+training step (benchmarks/README.md, "The CNN step").
 """
 
 from __future__ import annotations
