@@ -7,7 +7,8 @@ Each variant trains its own copy of the run (784-1024-1024-10 ReLU MLP, Adam 1e-
 stepped per epoch, batch 128, seeded shuffle). The variants take turns epoch by epoch in this
 process (the order rotates), so load on a shared machine falls on all of them alike. Per epoch it
 records wall time and this process's CPU time (1 BLAS thread, so CPU time is the training's own),
-and the load average; at the end, test accuracy and a hash of the final weights (equal hashes:
+the load average and the number of subnormal entries in the optimizer's state (counted after
+the epoch's time is taken); at the end, test accuracy and a hash of the final weights (equal hashes:
 bit-identical training). The JSON is rewritten after every epoch; ``make bench`` reads its ratio of
 last to first epoch (``benchmarks/cases/epoch_drift.py``).
 
@@ -79,6 +80,9 @@ class EmberRun:
     def weights(self) -> list:
         return [p._data for p in self.model.parameters()]
 
+    def state_arrays(self) -> list:
+        return [v._data for s in self.opt.state.values() for v in s.values() if v.ndim]
+
 
 class TorchRun:
     def __init__(self, epochs: int, data: dict, flush_denormal: bool) -> None:
@@ -127,6 +131,9 @@ class TorchRun:
     def weights(self) -> list:
         return [p.detach().numpy() for p in self.model.parameters()]
 
+    def state_arrays(self) -> list:
+        return [v.numpy() for s in self.opt.state.values() for v in s.values() if v.ndim]
+
 
 VARIANTS = ["ember", "ember-no-state-flush", "torch", "torch-flush-denormal"]
 
@@ -142,6 +149,12 @@ def variants(names: list[str], epochs: int, data: dict) -> dict[str, Any]:
         "torch-flush-denormal": lambda: TorchRun(epochs, data, flush_denormal=True),
     }
     return {name: make[name]() for name in names}
+
+
+def subnormal_count(a: Any) -> int:
+    import numpy as np
+
+    return int(np.count_nonzero((np.abs(a) < np.finfo(a.dtype).tiny) & (a != 0)))
 
 
 def summary(records: list[dict]) -> dict[str, float]:
@@ -174,11 +187,13 @@ def main() -> None:
                 "wall_s": time.perf_counter() - wall,
                 "cpu_s": time.process_time() - cpu,
                 "loadavg_1min": os.getloadavg()[0],
+                "subnormal_state_entries": sum(map(subnormal_count, runs[name].state_arrays())),
             }
             results[name]["records"].append(record)
             print(
                 f"{name:>28} epoch {epoch:>2}: {record['wall_s']:6.1f} s wall, "
-                f"{record['cpu_s']:6.1f} s CPU, load {record['loadavg_1min']:.1f}",
+                f"{record['cpu_s']:6.1f} s CPU, load {record['loadavg_1min']:.1f}, "
+                f"{record['subnormal_state_entries']} subnormal state entries",
                 flush=True,
             )
         for name in names:
