@@ -27,10 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"  # before NumPy or PyTorch loads its BLAS
-
-from .cases.epoch_drift import RESULT  # noqa: E402
+from .cases.epoch_drift import RESULT
 
 
 def parse() -> argparse.Namespace:
@@ -151,6 +148,19 @@ def variants(names: list[str], epochs: int, data: dict) -> dict[str, Any]:
     return {name: make[name]() for name in names}
 
 
+def timed_epoch(run: Any, epoch: int) -> dict[str, Any]:
+    """Train ``run`` for one epoch; its wall and CPU time, the load and the state's subnormals."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run.epoch(epoch)
+    return {
+        "epoch": epoch,
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+        "loadavg_1min": os.getloadavg()[0],
+        "subnormal_state_entries": sum(map(subnormal_count, run.state_arrays())),
+    }
+
+
 def subnormal_count(a: Any) -> int:
     import numpy as np
 
@@ -167,6 +177,8 @@ def summary(records: list[dict]) -> dict[str, float]:
 
 def main() -> None:
     args = parse()
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"  # before NumPy or PyTorch loads its BLAS
     from ember.cli.train import load_data
 
     train_x, train_y = load_data("fashion-mnist", train=True)
@@ -180,15 +192,7 @@ def main() -> None:
     for epoch in range(1, args.epochs + 1):
         shift = (epoch - 1) % len(names)
         for name in names[shift:] + names[:shift]:
-            wall, cpu = time.perf_counter(), time.process_time()
-            runs[name].epoch(epoch)
-            record = {
-                "epoch": epoch,
-                "wall_s": time.perf_counter() - wall,
-                "cpu_s": time.process_time() - cpu,
-                "loadavg_1min": os.getloadavg()[0],
-                "subnormal_state_entries": sum(map(subnormal_count, runs[name].state_arrays())),
-            }
+            record = timed_epoch(runs[name], epoch)
             results[name]["records"].append(record)
             print(
                 f"{name:>28} epoch {epoch:>2}: {record['wall_s']:6.1f} s wall, "
