@@ -5,7 +5,9 @@ and does one matmul. Its two derivatives are ops too: ``conv_transpose2d`` (the 
 input: a matmul per kernel row, then kh*kw strided adds, col2im) and ``Conv2dWeight`` (the adjoint
 in the weight: one matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is
 written with the other two and derivatives of any order work. ``_Windows`` (the window geometry)
-and the argument helpers here serve the pooling ops too.
+and the argument helpers here serve the pooling ops too. Winograd F(2x2, 3x3), other GEMM
+orientations and fewer im2col/col2im copies were measured against these kernels and lost in the
+CNN training step (benchmarks/README.md, "The CNN step").
 """
 
 from __future__ import annotations
