@@ -31,6 +31,7 @@ EXPECTED = {
     "poly": ("poly loop, 30,000 steps", False),
     "charmlp": ("char mlp step, eager, fused SGD", False),
     "optim": ("optim adam step, char MLP (5 tensors), flat", False),
+    "epoch_drift": ("mlp 15-epoch run, last epoch / first (CPU)", False),
 }
 
 

@@ -232,5 +232,11 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+draw_observers: list = []  # callables told of every draw (ember.compile checks where they happen)
+
+
 def rng(generator: Generator | None = None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (the default one if None), for one draw."""
+    for observer in draw_observers:
+        observer()
     return (generator or default_generator).rng
