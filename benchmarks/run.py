@@ -31,6 +31,9 @@ CASES = [
     "distributed",
     "compat",
     "sequence",
+    "poly",
+    "charmlp",
+    "epoch_drift",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

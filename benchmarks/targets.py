@@ -75,6 +75,23 @@ TARGETS = [
         )
         for n in (1_000_000, 4_000_000)  # 4 and 16 MB: from 1 MB up
     ),
+    Target(
+        "polynomial loop (30,000 steps), eager <= 1.0x PyTorch",
+        "poly loop, 30,000 steps",
+        1.0,
+        "torch",
+    ),
+    Target(
+        "character MLP step, eager, fused SGD <= 0.8x PyTorch",
+        "char mlp step, eager, fused SGD",
+        0.8,
+        "torch",
+    ),
+    Target(
+        "default ember train MLP run, 15 epochs: last epoch <= 1.15x the first (CPU time)",
+        "mlp 15-epoch run, last epoch / first (CPU)",
+        1.15,
+    ),
     Target("import ember < 0.3 s", "import time", 0.3),
     Target("import ember < 40 MiB RSS", "import RSS", 40.0),
 ]

@@ -1,6 +1,7 @@
 """Seed every test and fail any test that leaks engine state (this thread's grad, inference and
-forward-AD modes, the process-wide anomaly mode, the default dtype); one BLAS thread; the fast
-suite's time against its budget in the summary (docs/testing.md)."""
+forward-AD modes, the process-wide anomaly mode, the default dtype, this thread's flush-denormal
+mode); one BLAS thread; the fast suite's time against its budget in the summary
+(docs/testing.md)."""
 
 import os
 import sys
@@ -19,6 +20,7 @@ import pytest  # noqa: E402
 
 import ember  # noqa: E402
 from ember.autograd.grad_mode import process, state  # noqa: E402
+from ember.compat.denormal import flush_denormal_enabled  # noqa: E402
 
 pytest_plugins = ["pytester"]  # a test runs a copy of a test file where the data are missing
 
@@ -30,6 +32,7 @@ def _engine_state() -> tuple:
         state.forward_ad,
         process.anomaly,
         ember.get_default_dtype(),
+        flush_denormal_enabled(),
     )
 
 
@@ -42,6 +45,7 @@ def _seed_and_guard_state():
     after = _engine_state()
     state.grad_enabled, state.inference, state.forward_ad, process.anomaly = before[:4]
     ember.set_default_dtype(before[4])
+    ember.set_flush_denormal(before[5])
     assert after == before, f"test leaked engine state: {before} -> {after}"
 
 

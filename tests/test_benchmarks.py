@@ -30,6 +30,9 @@ EXPECTED = {
     "distributed": ("allreduce 1000 floats", True),
     "compat": ("compat suite", False),
     "sequence": ("lstm lm step (2x256, seq 35, b20, vocab 10k)", False),
+    "poly": ("poly loop, 30,000 steps", False),
+    "charmlp": ("char mlp step, eager, fused SGD", False),
+    "epoch_drift": ("mlp 15-epoch run, last epoch / first (CPU)", False),
 }
 
 

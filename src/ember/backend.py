@@ -115,6 +115,13 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return a.sum(axis=axes).reshape(shape)
 
 
+def flush_subnormal(a: np.ndarray) -> None:
+    """Set the entries of a float16/32/64 array whose magnitude is below the dtype's smallest
+    normal number to 0, in place (other dtypes are left alone)."""
+    if a.dtype.kind == "f":
+        a[np.abs(a) < np.finfo(a.dtype).tiny] = 0
+
+
 # ---------------------------------------------------------------------------- type promotion
 def _category(d: np.dtype) -> int:
     """bool < integer < floating < complex."""
@@ -225,5 +232,11 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+draw_observers: list = []  # callables told of every draw (ember.compile checks where they happen)
+
+
 def rng(generator: Generator | None = None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (the default one if None), for one draw."""
+    for observer in draw_observers:
+        observer()
     return (generator or default_generator).rng

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
+from .autograd.grad_mode import state
 from .backend import Generator
 from .tensor import Tensor
 
@@ -38,6 +39,8 @@ __all__ = [
 def _new(data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
     backend.check_device(device)
     t = Tensor._make(data, None, False)
+    if state.tracer is not None:
+        state.tracer.created(t)
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -59,6 +59,8 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
             self._inference = True
         if requires_grad:
             self.requires_grad_(True)
+        if state.tracer is not None:
+            state.tracer.created(self)
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn: Any, requires_grad: bool) -> Tensor:
@@ -228,6 +230,8 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
+        if state.tracer is not None:
+            state.tracer.escape("Tensor.retain_grad()")
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
 
@@ -241,6 +245,8 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
             raise RuntimeError(
                 "register_hook: cannot register a hook on a tensor that doesn't require grad"
             )
+        if state.tracer is not None:
+            state.tracer.escape("Tensor.register_hook()")
         if self.grad_fn is not None:
             self.grad_fn.register_hook(hook)
             return RemovableHandle(self.grad_fn._hooks, hook)
@@ -416,6 +422,8 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
             self._requires_grad = True
         if result._tangent is not None:
             self._tangent = result._tangent
+        if state.tracer is not None:
+            state.tracer.wrote(self, source, result)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:

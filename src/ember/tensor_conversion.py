@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import backend, devices, dtypes, ops
+from .autograd.grad_mode import state
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -50,9 +51,13 @@ class ConversionMethods:
             raise RuntimeError(
                 f"item: a Tensor with {self._data.size} elements cannot be converted to a scalar"
             )
+        if state.tracer is not None:
+            state.tracer.escape("Tensor.item()")
         return _python(self._data).item()
 
     def tolist(self) -> Any:
+        if state.tracer is not None:
+            state.tracer.escape("Tensor.tolist()")
         return _python(self._data).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -62,9 +67,13 @@ class ConversionMethods:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if state.tracer is not None:
+            state.tracer.escape("Tensor.numpy()")
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if state.tracer is not None:
+            state.tracer.escape("a NumPy conversion of a tensor")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __format__(self, spec: str) -> str:
@@ -80,6 +89,8 @@ class ConversionMethods:
             raise RuntimeError(
                 f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
             )
+        if state.tracer is not None:
+            state.tracer.escape("bool() of a tensor")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -91,6 +102,8 @@ class ConversionMethods:
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        if state.tracer is not None:
+            state.tracer.escape("a tensor used as a Python index")
         return int(self._data)
 
     # ------------------------------------------------------------------ dtype and device

@@ -112,16 +112,18 @@ def test_to_accepts_torch_forms():
         net.cuda()
 
 
-def test_compile_returns_the_model_itself():
+def test_compile_wraps_a_module_and_keeps_its_results():
     net = ember.nn.Linear(2, 2)
-    assert ember.compile(net) is net
-    assert ember.compile(net, fullgraph=True, dynamic=False, mode="max-autotune") is net
+    compiled = ember.compile(net, fullgraph=True, dynamic=False, mode="max-autotune")
+    assert type(compiled).__name__ == "OptimizedModule" and compiled._orig_mod is net
+    x = ember.ones(3, 2)
+    assert all(np.array_equal(compiled(x)._data, net(x)._data) for _ in range(2))
 
     @ember.compile(backend="eager")
     def double(x):
         return 2 * x
 
-    assert double(ember.ones(1)).item() == 2.0
+    assert double(ember.ones(1))._data[0] == 2.0
     with pytest.raises(RuntimeError, match="mode or options"):
         ember.compile(net, mode="default", options={})
 

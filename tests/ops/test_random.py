@@ -68,3 +68,22 @@ def test_slopes_average_to_the_gradient_of_the_mean():
     x = np.random.default_rng(3).standard_gamma(1.0, 20000)
     slope = standard_gamma_grad(np.ones_like(x), x)
     assert abs(slope.mean() - 1.0) < 5 * slope.std() / np.sqrt(x.size)
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_dropout_gradient_is_the_mask_it_drew(dtype):
+    x = ember.tensor(np.linspace(1, 2, 200).reshape(20, 10), dtype=dtype, requires_grad=True)
+    y = ember.nn.functional.dropout(x, 0.25)
+    g = ember.tensor(np.arange(200.0).reshape(20, 10), dtype=dtype)
+    y.backward(g)
+    mask = y._data / x._data  # 0 or 1 / (1 - p), as drawn
+    assert np.all(np.isclose(mask, 0) | np.isclose(mask, 1 / 0.75, rtol=1e-6))
+    assert 0 < np.count_nonzero(mask) < mask.size
+    np.testing.assert_allclose(x.grad._data, g._data * mask, rtol=1e-6)
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    z = ember.autograd.forward_ad  # forward mode agrees with the same mask
+    ember.manual_seed(5)
+    with z.dual_level():
+        dual = z.make_dual(x.detach(), ember.ones_like(x))
+        out = ember.nn.functional.dropout(dual, 0.25)
+        np.testing.assert_allclose(z.unpack_dual(out)[1]._data, out._data / x._data, rtol=1e-6)

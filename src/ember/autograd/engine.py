@@ -65,6 +65,8 @@ def run_backward(
     Grad mode is set for this thread only, so other threads go on as they were.
     """
     T = function._Tensor
+    if state.tracer is not None:
+        state.tracer.escape("backward() inside the function")
     arrays = not create_graph
     kind = np.ndarray if arrays else T  # the type of the adjoints
     edges = [r.grad_fn or r for r in roots]

@@ -257,7 +257,9 @@ class Function:
                 fwd_args.append(a)
         if record and state.record:
             return _apply_recorded(cls, args, fwd_args, True)
-        if state.special:  # inference mode or forward AD
+        if state.special:  # inference mode, forward AD, or a recording by ember.compile
+            if state.tracer is not None:
+                return state.tracer.apply(cls, args, fwd_args, record)
             return _apply_recorded(cls, args, fwd_args, False)
         # The hot path (and every tensor rule in a plain backward): nothing beyond forward.
         if cls._raw:
@@ -290,9 +292,12 @@ def _run_user_forward(cls: type, ctx: Node, args: tuple) -> tuple[tuple, np.ndar
     return fwd_args, result._data, result
 
 
-def _apply_recorded(cls: type, args: tuple, fwd_args: list, record: bool) -> Any:
+def _apply_recorded(
+    cls: type, args: tuple, fwd_args: list, record: bool, ctx: Node | None = None
+) -> Any:
     T = _Tensor
-    ctx = Node(cls)
+    if ctx is None:
+        ctx = Node(cls)
     edges: list = []
     needs: list = []
     shapes: list = []

@@ -20,8 +20,9 @@ def _switch(field: str) -> Any:
 
     def set_(self: _ThreadState, mode: bool) -> None:
         setattr(self, field, mode)
-        self.record = self._grad and not self._inference
-        self.special = self._inference or self._forward_ad
+        recording = self._tracer is not None
+        self.record = self._grad and not self._inference and not recording
+        self.special = self._inference or self._forward_ad or recording
 
     return property(get, set_)
 
@@ -30,15 +31,18 @@ class _ThreadState(threading.local):
     """What one thread records: each thread starts with grad on, inference and forward AD off.
 
     ``record`` (grad on, inference off) and ``special`` (inference or forward AD on) are derived
-    when a switch changes, so that an op reads one field to know its path.
+    when a switch changes, so that an op reads one field to know its path. ``tracer`` is set
+    while ``ember.compile`` records a call on this thread: every op then goes through it.
     """
 
     grad_enabled = _switch("_grad")
     inference = _switch("_inference")
     forward_ad = _switch("_forward_ad")
+    tracer = _switch("_tracer")
 
     def __init__(self) -> None:
         self._grad, self._inference, self._forward_ad = True, False, False
+        self._tracer: Any = None
         self.record, self.special = True, False
         self.autocast: Any = None  # the dtype of ember.autocast("cpu") while it is on
 

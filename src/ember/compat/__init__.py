@@ -1,5 +1,6 @@
 """The PyTorch surface that is not maths, for a CPU-only machine: ``ember.cuda``,
-``ember.accelerator``, ``ember.backends``, ``ember.amp``, ``ember.compile``.
+``ember.accelerator``, ``ember.backends``, ``ember.amp``, ``ember.compile``,
+``ember.set_flush_denormal``.
 
 The core never imports this package; ``ember/__init__`` re-exports it, and the modules are also
 registered under their public names so that ``import ember.backends.cudnn`` works.
@@ -9,8 +10,9 @@ import sys
 
 from . import accelerator, amp, backends, cuda
 from .compile import compile
+from .denormal import set_flush_denormal
 
-__all__ = ["accelerator", "amp", "backends", "compile", "cuda"]
+__all__ = ["accelerator", "amp", "backends", "compile", "cuda", "set_flush_denormal"]
 
 for _name, _module in {
     "accelerator": accelerator,

@@ -135,10 +135,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    keep = backend.rng().random(input.shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = Tensor(keep * scale, dtype=input.dtype)
-    return input.mul_(mask) if inplace else input * mask
+    return (
+        input._inplace(ops.random.Dropout.apply, p)
+        if inplace
+        else ops.random.Dropout.apply(input, p)
+    )
 
 
 def embedding(

@@ -13,12 +13,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import ops
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import is_grad_enabled, state
 from ..tensor import Tensor
 
 
 def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     """``module(*args, **kwargs)`` with its forward pre-hooks, forward hooks and backward hooks."""
+    if state.tracer is not None:
+        state.tracer.escape(f"hooks of the module {type(module).__name__}")
     for hook, with_kwargs in list(module._forward_pre_hooks):
         if with_kwargs:
             result = hook(module, args, kwargs)

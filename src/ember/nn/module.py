@@ -302,6 +302,13 @@ class Module:
         """Evaluation mode: ``train(False)``."""
         return self.train(False)
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module's calls in place with ``ember.compile`` (same arguments); unlike
+        ``ember.compile(module)`` the module stays itself, ``state_dict`` keys unchanged."""
+        from ..compat.compile import compile_forward  # the public layer, imported on use
+
+        compile_forward(self, *args, **kwargs)
+
     def requires_grad_(self: M, requires_grad: bool = True) -> M:
         """Set ``requires_grad`` of every parameter (``False`` freezes the module)."""
         for param in self.parameters():

@@ -44,6 +44,8 @@ def write_out(op: str, result: Any, out: Any) -> Any:
     shape differs, with PyTorch's warning if it held elements) and ``out`` returned."""
     if out is None:
         return result
+    if state.tracer is not None:
+        state.tracer.escape(f"{op}(out=...)")
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f"{op}: out= must be a tuple of {len(result)} tensors")

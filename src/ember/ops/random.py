@@ -1,5 +1,6 @@
-"""Random draws that carry a gradient: the standard gamma sample with its implicit
-reparameterisation gradient.
+"""Random draws that carry a gradient: dropout's mask, and the standard gamma sample with its
+implicit reparameterisation gradient. The draw happens inside ``forward``, so that a recording
+of ``ember.compile`` replays it from the same generator in the same order.
 
 A Gamma(alpha, 1) sample x moves with alpha at a fixed level of its CDF P(alpha, x), so
 dx/dalpha = -(dP/dalpha) / p(x; alpha) (Figurnov et al., "Implicit reparameterization
@@ -16,6 +17,30 @@ from ..backend import xp
 from .incomplete_gamma import igamma_da_series
 
 __all__ = ["standard_gamma", "standard_gamma_grad"]
+
+
+class Dropout(Op):
+    """x * m, m = keep / (1 - p) with keep ~ Bernoulli(1 - p) drawn from the default generator;
+    dx = g m."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        keep = backend.rng().random(x.shape) >= p
+        mask = (keep * (0.0 if p == 1.0 else 1.0 / (1.0 - p))).astype(x.dtype)
+        ctx.save_for_backward(mask)
+        return xp.multiply(x, mask)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (mask,) = ctx.saved_like(grad_out)
+        return grad_out * mask, None
+
+    backward_arrays = backward  # one rule for both paths
+
+    @staticmethod
+    def jvp(ctx, tx, tp):
+        (mask,) = ctx.saved_tensors
+        return tx * mask
 
 
 def standard_gamma_grad(alpha: Any, x: Any) -> Any:

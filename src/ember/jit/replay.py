@@ -1,0 +1,127 @@
+"""Replaying a recording: the forward on arrays, and one graph node for the whole backward.
+
+The outputs that need gradients get a ``CompiledFunctionBackward`` node (PyTorch's name). Its
+edges are the external tensors' own edges (``t.grad_fn or t``), one per gradient the recorded
+backward hands out, so that the engine accumulates them in eager order and a compiled part inside
+an eager model joins its graph. When several outputs carry gradients, each gets a small node that
+passes its gradient on to the shared one, which then runs once with all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import function
+from ..autograd.function import _FREED, Function, Node
+from ..tensor import Tensor
+from .codegen import Generated
+from .signature import unflatten
+from .tracer import INPUT, OP, Recording
+
+DOUBLE_BACKWARD = "torch.compile with aot_autograd does not currently support double backward"
+
+_TOKEN = np.zeros(())  # what an output node passes to the shared node (its adjoint is unused)
+
+
+class CompiledFunction(Function):
+    """The node of a replayed call: its backward runs the recorded backward on arrays."""
+
+    @staticmethod
+    def backward_arrays(ctx: Node, grad_out: Any) -> Any:
+        saved = ctx._saved
+        if saved is None:
+            raise RuntimeError(function._FREED)
+        generated, ctxs, pending = saved
+        if pending is None:
+            return generated.backward(ctxs, (grad_out,))
+        seeds = tuple(pending)
+        pending[:] = [None] * len(pending)
+        return generated.backward(ctxs, seeds)
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise RuntimeError(DOUBLE_BACKWARD)
+
+
+class CompiledOutput(Function):
+    """One of several outputs of a replayed call: hands its gradient to the shared node."""
+
+    @staticmethod
+    def backward_arrays(ctx: Node, grad_out: Any) -> Any:
+        shared = ctx.next[0]._saved
+        if ctx._saved is None or shared is None:
+            raise RuntimeError(_FREED)
+        shared[2][ctx._saved[0]] = grad_out
+        return _TOKEN
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise RuntimeError(DOUBLE_BACKWARD)
+
+
+class Program:
+    """A recording ready to replay."""
+
+    def __init__(self, rec: Recording) -> None:
+        self.rec = rec
+        self.gen = Generated(rec)
+        contributions = self.gen.contributions
+        self.edge_index = [x for x, _, _ in contributions]
+        self.edge_shapes = [shape for _, shape, _ in contributions]
+        self.edge_dtypes = [dtype for _, _, dtype in contributions]
+        self.n_seeds = len(self.gen.seeds)
+
+    def run(self, inputs: list) -> Any:
+        """Replay on ``inputs`` (the call's tensors, matching the recording's signature)."""
+        rec = self.rec
+        gen = self.gen
+        outs, ctxs = gen.forward([t._data for t in inputs], rec.captured)
+        nodes: dict = {}
+        if self.n_seeds:
+            nodes = self._nodes(inputs, ctxs)
+        make = Tensor._make
+        leaves = []
+        k = 0
+        for o in rec.outputs:
+            kind = o[0]
+            if kind == OP:
+                node = None if o[2] is None else nodes[o[2]]
+                leaves.append(make(outs[k], node, node is not None))
+                k += 1
+            elif kind == INPUT:
+                leaves.append(inputs[o[1]])
+            else:
+                leaves.append(rec.captured[o[1]])
+        return unflatten(rec.spec, leaves)
+
+    def _nodes(self, inputs: list, ctxs: tuple) -> dict:
+        """The graph node of each output node index."""
+        rec = self.rec
+        sources = [inputs[i] if kind == INPUT else rec.captured[i] for kind, i in rec.ext_source]
+        edges = [t.grad_fn or t for t in sources]
+        node = Node(CompiledFunction)
+        node.next = [edges[x] for x in self.edge_index]
+        node.shapes = self.edge_shapes
+        node.dtypes = self.edge_dtypes
+        node.needs_input_grad = [True] * len(node.next)
+        node._recorded = True
+        node.seq = next(function._sequence)
+        seeds = self.gen.seeds
+        if len(seeds) == 1:
+            node._saved = (self.gen, ctxs, None)
+            return {n: node for n in seeds}
+        node._saved = (self.gen, ctxs, [None] * len(seeds))
+        out = {}
+        for n, k in seeds.items():
+            o = Node(CompiledOutput)
+            o.next = [node]
+            o.shapes = [()]
+            o.dtypes = [_TOKEN.dtype]
+            o.needs_input_grad = [True]
+            o._recorded = True
+            o._saved = (k,)
+            o.seq = next(function._sequence)
+            out[n] = o
+        return out
