@@ -59,7 +59,10 @@ def tiny(monkeypatch):
     monkeypatch.setattr(sequence, "LSTM", {**sequence.LSTM, **small_lstm})
 
 
-IN_PROCESS = ["perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence"]
+IN_PROCESS = [
+    *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
+    "epoch_drift",
+]
 CHILDREN = ["memory", "distributed", "compat"]
 
 
