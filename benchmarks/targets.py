@@ -46,7 +46,7 @@ TARGETS = [
     *_mlp(512, "torch", 1.0),
     *_mlp(512, "numpy", 1.1),
     *_mlp(32, "numpy", 1.2),
-    Target("CNN step <= 1.25x PyTorch", "cnn step b64", 1.25, "torch"),
+    Target("CNN step <= 1.0x PyTorch", "cnn step b64", 1.0, "torch"),
     Target(
         "GPT training step <= 1.5x PyTorch",
         "gpt step (2 layers, 128 wide, block 64, b32)",
