@@ -62,7 +62,7 @@ def tiny(monkeypatch):
 
 IN_PROCESS = [
     *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
-    "epoch_drift",
+    *("epoch_drift", "optim"),
 ]
 CHILDREN = ["memory", "distributed", "compat"]
 
