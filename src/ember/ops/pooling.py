@@ -49,6 +49,11 @@ def _max_pool(x: Any, geo: _Windows, nan: bool = False) -> tuple[Any, Any, Any]:
 
 def _route(g: Any, index: Any, views: list, overlap: bool) -> None:
     """Write (or, where windows overlap, add) ``g`` into the view its ``index`` names."""
+    if len(views) == 2 and not overlap:  # a 0/1 index read as a mask: no comparisons
+        hit = index.view(xp.bool_)
+        xp.multiply(g, hit, out=views[1])
+        xp.multiply(g, ~hit, out=views[0])
+        return
     for t, view in enumerate(views):
         if overlap:
             view += g * (index == t)
