@@ -63,7 +63,7 @@ def tiny(monkeypatch):
 
 IN_PROCESS = [
     *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
-    *("epoch_drift", "optim"),
+    *("epoch_drift", "optim", "compiled"),
 ]
 CHILDREN = ["memory", "distributed", "compat"]
 
