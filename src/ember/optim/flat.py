@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 _data_of = attrgetter("_data")
 _grad_of = attrgetter("grad")
 _shape_of = attrgetter("shape")
+_ravel = np.ndarray.ravel
 # Parameters are laid out together up to this many bytes per flat array. A rule makes several
 # passes over about five such arrays; at this size they stay in a core's L2 cache between passes,
 # as a per-parameter loop over small tensors does, while the Python cost per parameter is gone.
@@ -120,7 +121,7 @@ class Bucket:
         if len(grads) == 1:  # a large parameter: its gradient as it is
             return grads[0].reshape(-1) if grads[0].dtype == self.dtype else None
         try:
-            return np.concatenate(list(map(np.ravel, grads)), dtype=self.dtype, casting="no")
+            return np.concatenate(list(map(_ravel, grads)), dtype=self.dtype, casting="no")
         except TypeError:  # a gradient of another dtype
             return None
 
