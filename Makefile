@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test bench lint data coverage mutate
+.PHONY: demo test test-fast bench lint data coverage mutate
 
 $(VENV)/.ember-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,15 @@ data:
 demo: $(VENV)/.ember-installed data
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/ember demo pretraining
 
+# The fast suite (under 2 minutes on 2 idle cores; its summary says where it stands against
+# that budget), then the slow set (tests marked slow: kill-and-resume, every compatibility
+# program on both libraries, all shapes of the op table's second derivatives, ...).
 test: $(VENV)/.ember-installed data
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
+	$(PY) -m pytest -m slow --durations=5
+
+test-fast: $(VENV)/.ember-installed
+	$(PY) -m pytest --durations=10
 
 # The suite under coverage.py, child processes included (the command's resume and Ctrl-C paths
 # run only there); figures in docs/testing.md.

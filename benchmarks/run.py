@@ -33,6 +33,7 @@ CASES = [
     "sequence",
     "poly",
     "charmlp",
+    "optim",
     "epoch_drift",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
