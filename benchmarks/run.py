@@ -35,6 +35,7 @@ CASES = [
     "charmlp",
     "optim",
     "epoch_drift",
+    "compiled",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

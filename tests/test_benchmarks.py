@@ -34,6 +34,7 @@ EXPECTED = {
     "charmlp": ("char mlp step, eager, fused SGD", False),
     "optim": ("optim adam step, char MLP (5 tensors), flat", False),
     "epoch_drift": ("mlp 15-epoch run, last epoch / first (CPU)", False),
+    "compiled": ("per-op forward+backward, compiled", False),
 }
 
 
@@ -62,7 +63,7 @@ def tiny(monkeypatch):
 
 IN_PROCESS = [
     *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
-    *("epoch_drift", "optim"),
+    *("epoch_drift", "optim", "compiled"),
 ]
 CHILDREN = ["memory", "distributed", "compat"]
 

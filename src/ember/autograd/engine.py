@@ -89,8 +89,9 @@ def run_backward(
         else:
             leaves.append(edge)
 
-    prev = state.grad_enabled
+    prev, prev_retain = state.grad_enabled, state.retain_graph
     state.grad_enabled = create_graph
+    state.retain_graph = retain_graph  # a replayed call frees its saved values as it goes
     anomaly = process.anomaly
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -139,7 +140,7 @@ def run_backward(
         for leaf in leaves:
             _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
-        state.grad_enabled = prev
+        state.grad_enabled, state.retain_graph = prev, prev_retain
 
     if inputs is None:
         return None
