@@ -96,6 +96,19 @@ TARGETS = [
         0.8,
         "torch",
     ),
+    *(
+        Target(
+            f"optimizer step on small tensors, {opt}, {model}, flat <= 1.0x PyTorch fused",
+            f"optim {opt.lower()} step, {model}, flat",
+            1.0,
+            "torch",
+        )
+        for opt, model in [
+            ("SGD", "char MLP (5 tensors)"),
+            ("Adam", "char MLP (5 tensors)"),
+            ("Adam", "20-layer MLP (40 tensors)"),
+        ]
+    ),
     Target(
         "default ember train MLP run, 15 epochs: last epoch <= 1.15x the first (CPU time)",
         "mlp 15-epoch run, last epoch / first (CPU)",

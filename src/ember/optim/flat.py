@@ -12,7 +12,8 @@ hyper-parameters, so the result is bit-identical to the per-parameter loop.
 Before each step a plan checks that nothing it relies on has moved: the set of parameters with a
 gradient, each parameter's array, each state dict and state tensor. If anything has (``p.data``
 replaced, a state dict loaded, a parameter that skipped a step), it is rebuilt from the current
-values. Parameters whose state cannot be laid out flat are stepped one by one.
+values. Parameters alone in their bucket, or whose state cannot be laid out flat, are stepped one
+by one.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ if TYPE_CHECKING:
 _data_of = attrgetter("_data")
 _grad_of = attrgetter("grad")
 _shape_of = attrgetter("shape")
+_ravel = np.ndarray.ravel
 # Parameters are laid out together up to this many bytes per flat array. A rule makes several
 # passes over about five such arrays; at this size they stay in a core's L2 cache between passes,
 # as a per-parameter loop over small tensors does, while the Python cost per parameter is gone.
-# A larger parameter gets a bucket of its own (and its gradient is used without a copy).
+# A parameter left alone in its bucket (a larger one, or the only one of its dtype and state) is
+# stepped on its own array: flat buffers would save nothing there.
 BUCKET_BYTES = 1 << 17
 
 
@@ -117,10 +120,8 @@ class Bucket:
         grads = list(map(_data_of, map(_grad_of, self.params)))
         if list(map(_shape_of, grads)) != self.shapes:
             return None
-        if len(grads) == 1:  # a large parameter: its gradient as it is
-            return grads[0].reshape(-1) if grads[0].dtype == self.dtype else None
         try:
-            return np.concatenate(list(map(np.ravel, grads)), dtype=self.dtype, casting="no")
+            return np.concatenate(list(map(_ravel, grads)), dtype=self.dtype, casting="no")
         except TypeError:  # a gradient of another dtype
             return None
 
@@ -166,7 +167,11 @@ class GroupPlan:
                 runs.append(run)
             run.append(p)
             filling[key] = (run, used + p._data.nbytes)
-        self.buckets = [Bucket(run, [state[p] for p in run], scalars) for run in runs]
+        for run in runs:
+            if len(run) == 1:  # nothing to save: the parameter keeps its own array
+                self.loose.extend(run)
+            else:
+                self.buckets.append(Bucket(run, [state[p] for p in run], scalars))
 
     def current(self, group: dict[str, Any], members: list[Tensor], state: Any) -> bool:
         """Whether this plan still describes ``group`` with these parameters and states."""

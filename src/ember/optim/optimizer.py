@@ -188,7 +188,7 @@ class Optimizer:
         """Advance the step counter in ``state`` and return its new value."""
         step = state["step"]._data
         step += 1
-        return float(step.flat[0])
+        return step.item(0)
 
     @staticmethod
     def _scalar(state: dict[str, Any], key: str) -> np.generic:
