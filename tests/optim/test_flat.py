@@ -314,3 +314,27 @@ def test_small_buckets_and_an_empty_parameter(case, monkeypatch):
     assert_same_bits(params, loop_params, opt, loop_opt)
     bases = {None if p._data.base is None else id(p._data.base) for p in params}
     assert None in bases and len(bases) > 1  # some alone on their own arrays, some laid out
+
+
+@pytest.mark.parametrize("cls", [SGD, AdamW], ids=lambda c: c.__name__)
+def test_training_a_module_with_backward_and_zero_grad(cls):
+    """Gradients from backward, zero_grad (to None) between steps, a frozen layer for a while."""
+
+    def train(foreach):
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(
+            ember.nn.Linear(4, 8), ember.nn.Tanh(), ember.nn.Linear(8, 3)
+        ).double()
+        opt = cls(model.parameters(), lr=0.05, foreach=foreach)
+        x = ember.tensor(np.linspace(-1, 1, 20).reshape(5, 4), dtype="float64")
+        y = ember.tensor([0, 2, 1, 1, 0])
+        for k in range(10):
+            model[0].requires_grad_(k not in (3, 4))
+            opt.zero_grad()
+            ember.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        return list(model.parameters()), opt
+
+    params, opt = train(True)
+    loop_params, loop_opt = train(False)
+    assert_same_bits(params, loop_params, opt, loop_opt)
