@@ -197,6 +197,8 @@ class ClassCoefficients(Op):
     def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, divisor):
         classes = shape[dim]
         t = xp.asarray(target)
+        if divisor and weight is None:  # checked by the coefficients' call; a count of 1s
+            return xp.asarray(xp.count_nonzero(t != ignore_index), dtype)
         if t.dtype.kind not in "iu":
             raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
         expected = tuple(shape[:dim] + shape[dim + 1 :])
@@ -206,11 +208,13 @@ class ClassCoefficients(Op):
                 f"{t.shape}"
             )
         kept = t != ignore_index
-        bad = t[kept & ((t < 0) | (t >= classes))]
-        if bad.size:
-            raise IndexError(
-                f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
-            )
+        outside = (t < 0) | (t >= classes)
+        if outside.any():
+            bad = t[kept & outside]
+            if bad.size:
+                raise IndexError(
+                    f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
+                )
         w = _class_weight(op, weight, classes, dtype)
         safe = xp.where(kept, t, 0)
         picked = w[safe] * kept  # the weight of each target; 0 where ignored
@@ -222,8 +226,11 @@ class ClassCoefficients(Op):
             coef = xp.zeros((*t.shape, classes), dtype)
         # At the target class the smoothed one-hot is (1 - eps) + eps / C.
         at_target = (picked * (1 - smoothing + smoothing / classes)).astype(dtype)
-        xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
-        return xp.moveaxis(coef, -1, dim)
+        if t.ndim == 1:  # what put_along_axis writes, without its index building
+            coef[xp.arange(t.shape[0]), safe] = at_target
+        else:
+            xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
+        return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
 
     @staticmethod
     def jvp(ctx, *tangents):
