@@ -120,12 +120,17 @@ def test_flat_step_is_bit_identical_to_the_loop(case, switch):
         assert p._data.base is None  # the loop leaves the parameters' arrays as they were
 
 
-def test_parameters_and_state_are_views_of_flat_buffers():
-    params = [ember.tensor(np.ones(s), requires_grad=True) for s in [(3, 2), (4,), ()]]
-    opt = Adam(params, lr=0.1, foreach=True)
+def stepped_once(opt, params):
+    """``opt`` after one step with gradients of ones."""
     for p in params:
         p.grad = ember.ones_like(p)
     opt.step()
+    return opt
+
+
+def test_parameters_and_state_are_views_of_flat_buffers():
+    params = [ember.tensor(np.ones(s), requires_grad=True) for s in [(3, 2), (4,), ()]]
+    opt = stepped_once(Adam(params, lr=0.1, foreach=True), params)
     for key in ("exp_avg", "exp_avg_sq", "step"):
         bases = {id(opt.state[p][key]._data.base) for p in params}
         assert len(bases) == 1
@@ -136,10 +141,7 @@ def test_parameters_and_state_are_views_of_flat_buffers():
 
 def test_a_parameter_without_gradient_keeps_its_values_and_state():
     params = [ember.tensor([1.0, 2.0], requires_grad=True) for _ in range(3)]
-    opt = Adam(params, lr=0.1)
-    for p in params:
-        p.grad = ember.ones_like(p)
-    opt.step()
+    opt = stepped_once(Adam(params, lr=0.1), params)
     frozen = params[1].detach().numpy().copy(), opt.state[params[1]]["exp_avg"].numpy().copy()
     params[1].grad = None
     opt.step()
@@ -198,10 +200,7 @@ def test_the_layout_follows_what_users_change(case):
 
 def test_a_replaced_parameter_is_updated_through_its_new_array():
     params = [ember.tensor([1.0, 2.0], requires_grad=True) for _ in range(2)]
-    opt = SGD(params, lr=0.5)
-    for p in params:
-        p.grad = ember.ones_like(p)
-    opt.step()
+    opt = stepped_once(SGD(params, lr=0.5), params)
     params[0].data = ember.tensor([10.0, 20.0])
     opt.step()
     assert params[0].tolist() == [9.5, 19.5] and params[1].tolist() == [0.0, 1.0]
