@@ -9,7 +9,8 @@ Rows: eager with the per-parameter optimizer (``SGD(..., foreach=False)``), and 
 fused optimizer (``SGD(..., fused=True)``), PyTorch with the same option in each row. Beside the
 fused row (not with ``--quick``), ``torch.compile(model)`` with the fused optimizer as a third
 column, "torch.compile", and the seconds its first step takes (the compilation) as a case of its
-own.
+own. A last row compiles ember's model and loss (``ember.compile``) with the fused optimizer,
+against PyTorch eager with its fused optimizer.
 """
 
 from __future__ import annotations
@@ -151,4 +152,31 @@ def run(quick: bool) -> list[Measurement]:
                 impls["torch.compile"] = column[0]
                 results.append(column[1])
         results += interleave("us/step", impls, repeats=1 if quick else 9)
-    return results
+    return results + _compiled_row(steps, quick)
+
+
+COMPILED = "char mlp step, compiled, fused SGD"
+
+
+def _compiled_row(steps: int, quick: bool) -> list[Measurement]:
+    """The model and its loss compiled with ``ember.compile``, with the fused optimizer, beside
+    PyTorch eager with its fused optimizer."""
+    impls = {}
+    for name, (lib, model) in models().items():
+        optimizer = lib.optim.SGD(model.parameters(), lr=LR, fused=True)
+        loss = lambda xb, yb, m=model, f=lib.nn.functional: f.cross_entropy(m(xb), yb)  # noqa: E731
+        if name == "ember":
+            loss = lib.compile(loss)
+        impls[name] = timer(COMPILED, _loss_step(loss, optimizer), data(lib), steps)
+    return interleave("us/step", impls, repeats=1 if quick else 9)
+
+
+def _loss_step(loss_fn: Callable[[Any, Any], Any], optimizer: Any) -> Callable[[Any, Any], Any]:
+    def step(xb: Any, yb: Any) -> Any:
+        loss = loss_fn(xb, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step

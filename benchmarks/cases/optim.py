@@ -35,13 +35,13 @@ def models() -> dict[str, list[tuple[int, ...]]]:
     }
 
 
-# impl as run -> (row, impl as reported)
-ROWS = {
-    "ember": ("flat", "ember"),
-    "ember loop": ("per-parameter", "ember"),
-    "torch": ("flat", "torch"),
-    "torch foreach": ("flat", "torch foreach"),
-    "torch loop": ("per-parameter", "torch"),
+# implementation as run: (library, switch, row, implementation as reported)
+RUNS = {
+    "ember": ("ember", {}, "flat", "ember"),
+    "ember loop": ("ember", {"foreach": False}, "per-parameter", "ember"),
+    "torch": ("torch", {"fused": True}, "flat", "torch"),
+    "torch foreach": ("torch", {"foreach": True}, "flat", "torch foreach"),
+    "torch loop": ("torch", {"foreach": False}, "per-parameter", "torch"),
 }
 
 
@@ -54,23 +54,14 @@ def arrays(shapes: list[tuple[int, ...]]) -> list[tuple[np.ndarray, np.ndarray]]
     ]
 
 
-def _ember(values: list, name: str, kwargs: dict[str, Any]) -> Callable[[], None]:
+def optimizer_step(lib: Any, values: list, name: str, kwargs: dict[str, Any]) -> Callable[[], None]:
+    """The ``step`` of ``lib.optim.<name>`` over parameters with these values and gradients."""
     params = []
     for value, grad in values:
-        p = ember.tensor(value.copy(), requires_grad=True)
-        p.grad = ember.tensor(grad)
+        p = lib.tensor(value.copy(), requires_grad=True)
+        p.grad = lib.tensor(grad)
         params.append(p)
-    return getattr(ember.optim, name)(params, **kwargs).step
-
-
-def _torch(values: list, name: str, kwargs: dict[str, Any]) -> Callable[[], None]:
-    torch = common.torch_or_none()
-    params = []
-    for value, grad in values:
-        p = torch.tensor(value.copy(), requires_grad=True)
-        p.grad = torch.tensor(grad)
-        params.append(p)
-    return getattr(torch.optim, name)(params, **kwargs).step
+    return getattr(lib.optim, name)(params, **kwargs).step
 
 
 def _timer(step: Callable[[], None], steps: int) -> Callable[[], dict[str, float]]:
@@ -85,23 +76,19 @@ def _timer(step: Callable[[], None], steps: int) -> Callable[[], dict[str, float
 
 def run(quick: bool) -> list[Measurement]:
     results = []
+    libs = {"ember": ember, "torch": common.torch_or_none()}
     for model, shapes in models().items():
         values = arrays(shapes)
         numbers = sum(v.size for v, _ in values)
         steps = max(1, (2 if quick else 20) * 100_000 // (numbers + 5_000))
         for opt, (name, kwargs) in OPTIMIZERS.items():
             impls = {
-                "ember": _timer(_ember(values, name, kwargs), steps),
-                "ember loop": _timer(_ember(values, name, {**kwargs, "foreach": False}), steps),
+                impl: _timer(optimizer_step(libs[lib], values, name, {**kwargs, **switch}), steps)
+                for impl, (lib, switch, _, _) in RUNS.items()
+                if libs[lib] is not None
             }
-            if common.torch_or_none() is not None:
-                for impl, switch in [("torch", "fused"), ("torch foreach", "foreach")]:
-                    impls[impl] = _timer(_torch(values, name, {**kwargs, switch: True}), steps)
-                impls["torch loop"] = _timer(
-                    _torch(values, name, {**kwargs, "foreach": False}), steps
-                )
             for m in interleave("us/step", impls, repeats=1 if quick else 9):
-                row, m.impl = ROWS[m.impl]
+                _, _, row, m.impl = RUNS[m.impl]
                 m.case = f"optim {opt} step, {model} ({len(shapes)} tensors), {row}"
                 results.append(m)
     return results

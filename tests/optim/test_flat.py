@@ -120,12 +120,17 @@ def test_flat_step_is_bit_identical_to_the_loop(case, switch):
         assert p._data.base is None  # the loop leaves the parameters' arrays as they were
 
 
-def test_parameters_and_state_are_views_of_flat_buffers():
-    params = [ember.tensor(np.ones(s), requires_grad=True) for s in [(3, 2), (4,), ()]]
-    opt = Adam(params, lr=0.1, foreach=True)
+def stepped_once(opt, params):
+    """``opt`` after one step with gradients of ones."""
     for p in params:
         p.grad = ember.ones_like(p)
     opt.step()
+    return opt
+
+
+def test_parameters_and_state_are_views_of_flat_buffers():
+    params = [ember.tensor(np.ones(s), requires_grad=True) for s in [(3, 2), (4,), ()]]
+    opt = stepped_once(Adam(params, lr=0.1, foreach=True), params)
     for key in ("exp_avg", "exp_avg_sq", "step"):
         bases = {id(opt.state[p][key]._data.base) for p in params}
         assert len(bases) == 1
@@ -136,10 +141,7 @@ def test_parameters_and_state_are_views_of_flat_buffers():
 
 def test_a_parameter_without_gradient_keeps_its_values_and_state():
     params = [ember.tensor([1.0, 2.0], requires_grad=True) for _ in range(3)]
-    opt = Adam(params, lr=0.1)
-    for p in params:
-        p.grad = ember.ones_like(p)
-    opt.step()
+    opt = stepped_once(Adam(params, lr=0.1), params)
     frozen = params[1].detach().numpy().copy(), opt.state[params[1]]["exp_avg"].numpy().copy()
     params[1].grad = None
     opt.step()
@@ -198,10 +200,7 @@ def test_the_layout_follows_what_users_change(case):
 
 def test_a_replaced_parameter_is_updated_through_its_new_array():
     params = [ember.tensor([1.0, 2.0], requires_grad=True) for _ in range(2)]
-    opt = SGD(params, lr=0.5)
-    for p in params:
-        p.grad = ember.ones_like(p)
-    opt.step()
+    opt = stepped_once(SGD(params, lr=0.5), params)
     params[0].data = ember.tensor([10.0, 20.0])
     opt.step()
     assert params[0].tolist() == [9.5, 19.5] and params[1].tolist() == [0.0, 1.0]
@@ -314,3 +313,27 @@ def test_small_buckets_and_an_empty_parameter(case, monkeypatch):
     assert_same_bits(params, loop_params, opt, loop_opt)
     bases = {None if p._data.base is None else id(p._data.base) for p in params}
     assert None in bases and len(bases) > 1  # some alone on their own arrays, some laid out
+
+
+@pytest.mark.parametrize("cls", [SGD, AdamW], ids=lambda c: c.__name__)
+def test_training_a_module_with_backward_and_zero_grad(cls):
+    """Gradients from backward, zero_grad (to None) between steps, a frozen layer for a while."""
+
+    def train(foreach):
+        ember.manual_seed(0)
+        model = ember.nn.Sequential(
+            ember.nn.Linear(4, 8), ember.nn.Tanh(), ember.nn.Linear(8, 3)
+        ).double()
+        opt = cls(model.parameters(), lr=0.05, foreach=foreach)
+        x = ember.tensor(np.linspace(-1, 1, 20).reshape(5, 4), dtype="float64")
+        y = ember.tensor([0, 2, 1, 1, 0])
+        for k in range(10):
+            model[0].requires_grad_(k not in (3, 4))
+            opt.zero_grad()
+            ember.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        return list(model.parameters()), opt
+
+    params, opt = train(True)
+    loop_params, loop_opt = train(False)
+    assert_same_bits(params, loop_params, opt, loop_opt)

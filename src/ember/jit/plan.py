@@ -137,7 +137,7 @@ class Plan:
                 dead += (step.out,)
             arity = len(regs)
             node = -1 if step.node is None else step.node
-            self.program.append((step.cls.forward, make, get, arity, step.out, node, dead))
+            self.program.append((step.forward, make, get, arity, step.out, node, dead))
         self.template = template
         self._plan_backward()
 
@@ -251,7 +251,10 @@ def _reads(step: Any) -> list[int]:
 
 
 def _as_output(ctx: Any, value: Any) -> np.ndarray:
-    """A forward's non-array result as the array eager makes of it, also where it was saved."""
+    """A forward's non-array result as the array eager makes of it, also where it was saved
+    (a rebuilt argument stays as it is)."""
+    if type(value) in (tuple, list):
+        return value
     out = np.asarray(value)
     saved = ctx._saved
     if saved:

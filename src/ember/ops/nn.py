@@ -197,6 +197,8 @@ class ClassCoefficients(Op):
     def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, divisor):
         classes = shape[dim]
         t = xp.asarray(target)
+        if divisor and weight is None:  # checked by the coefficients' call; a count of 1s
+            return xp.asarray(xp.count_nonzero(t != ignore_index), dtype)
         if t.dtype.kind not in "iu":
             raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
         expected = tuple(shape[:dim] + shape[dim + 1 :])
