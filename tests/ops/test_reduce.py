@@ -263,3 +263,25 @@ def test_matches_torch(name, fn, with_ties):
     tout.backward(torch.tensor(seed))
     expected = np.zeros(data.shape) if tx.grad is None else tx.grad.numpy()  # torch: None for p=0
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------- aminmax
+def test_aminmax_over_all_elements_or_one_dim_as_torch():
+    a = np.array([[1.0, 5.0], [3.0, 2.0]])
+    low, high = ember.aminmax(t64(a))
+    assert low.shape == high.shape == () and (low.item(), high.item()) == (1.0, 5.0)
+    low, high = ember.aminmax(input=t64(a), dim=1)
+    np.testing.assert_array_equal(low.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(high.numpy(), [5.0, 3.0])
+    low, high = ember.aminmax(t64(a), dim=0, keepdim=True)
+    assert low.shape == high.shape == (1, 2)
+    np.testing.assert_array_equal(high.numpy(), [[3.0, 5.0]])
+    with pytest.raises(TypeError):
+        ember.aminmax(t64(a), 1)  # dim is keyword-only, as in torch
+
+
+def test_aminmax_of_an_empty_tensor():
+    with pytest.raises(RuntimeError, match="aminmax"):
+        ember.aminmax(ember.zeros(0))
+    low, high = ember.aminmax(ember.zeros(0, 3), dim=1)  # empty rows: nothing to reduce
+    assert low.shape == high.shape == (0,)
