@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ember
-import ember.autograd.forward_ad as fwAD
+from ember.autograd import forward_ad
 
 UNARY = ["floor", "ceil", "trunc", "round", "frac"]
 BINARY = ["floor_divide", "fmod", "remainder"]
@@ -63,11 +63,11 @@ def test_division_by_zero_gives_no_numpy_warning(name):
 def test_forward_mode_with_one_dual_operand_gives_a_zero_tangent_of_the_output_shape(dual_first):
     x = ember.tensor([1.5, 2.5], dtype=ember.float64)
     other = ember.tensor([[2.0], [4.0]], dtype=ember.float64)  # broadcasts to (2, 2)
-    with fwAD.dual_level():
-        dual = fwAD.make_dual(x, ember.ones(2, dtype=ember.float64))
+    with forward_ad.dual_level():
+        dual = forward_ad.make_dual(x, ember.ones(2, dtype=ember.float64))
         args = (dual, other) if dual_first else (other, dual)
         for fn in (ember.floor_divide, lambda a, b: ember.div(a, b, rounding_mode="trunc")):
-            tangent = fwAD.unpack_dual(fn(*args))[1]
+            tangent = forward_ad.unpack_dual(fn(*args))[1]
             assert tangent.shape == (2, 2)
             np.testing.assert_array_equal(tangent.numpy(), np.zeros((2, 2)))
 
