@@ -32,11 +32,11 @@ test: $(VENV)/.ember-installed data
 test-fast: $(VENV)/.ember-installed
 	$(PY) -m pytest --durations=10
 
-# The suite under coverage.py, child processes included (the command's resume and Ctrl-C paths
-# run only there); figures in docs/testing.md.
+# The whole suite (fast and slow: -m "") under coverage.py, child processes included (the
+# command's resume and Ctrl-C paths run only there); figures in docs/testing.md.
 coverage: $(VENV)/.ember-installed data
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest; status=$$?; \
+	$(PY) -m coverage run -m pytest -m ""; status=$$?; \
 		$(PY) -m coverage combine --quiet && $(PY) -m coverage report --sort=cover; exit $$status
 
 # Mutation testing (cosmic-ray) of the engine, function.py and a weekly sample of ops files;

@@ -285,3 +285,11 @@ def test_aminmax_of_an_empty_tensor():
         ember.aminmax(ember.zeros(0))
     low, high = ember.aminmax(ember.zeros(0, 3), dim=1)  # empty rows: nothing to reduce
     assert low.shape == high.shape == (0,)
+
+
+@pytest.mark.parametrize("op", [ember.argmax, ember.argmin])
+def test_index_of_a_0d_tensor_takes_dim_0_or_minus_1_and_names_its_0_dims(op):
+    x = t64(3.0)
+    assert op(x, dim=0).item() == op(x, dim=-1).item() == 0
+    with pytest.raises(IndexError, match="with 0 dims"):
+        op(x, dim=1)
