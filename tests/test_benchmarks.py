@@ -32,7 +32,9 @@ EXPECTED = {
     "sequence": ("lstm lm step (2x256, seq 35, b20, vocab 10k)", False),
     "poly": ("poly loop, 30,000 steps", False),
     "charmlp": ("char mlp step, eager, fused SGD", False),
+    "optim": ("optim adam step, char MLP (5 tensors), flat", False),
     "epoch_drift": ("mlp 15-epoch run, last epoch / first (CPU)", False),
+    "compiled": ("per-op forward+backward, compiled", False),
 }
 
 
@@ -61,7 +63,7 @@ def tiny(monkeypatch):
 
 IN_PROCESS = [
     *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
-    "epoch_drift",
+    *("epoch_drift", "optim", "compiled"),
 ]
 CHILDREN = ["memory", "distributed", "compat"]
 

@@ -265,6 +265,27 @@ def test_matches_torch(name, fn, with_ties):
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dim", [None, 0, (0, 2), -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_array_rule_equals_the_tensor_rule(dim, keepdim):
+    """Sum's array rule (a broadcast view of the gradient) gives the tensor rule's gradient, and
+    the leaf's ``.grad`` is its own writable array."""
+    values = np.random.default_rng(6).standard_normal((2, 3, 4)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        x = ember.tensor(values, requires_grad=True)
+        out = x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+        (out * ember.arange(out.numel()).reshape(out.shape)).sum().backward(
+            create_graph=create_graph
+        )
+        grads.append(x.grad.detach().numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    x = ember.tensor(values, requires_grad=True)
+    x.sum().backward()
+    x.grad += 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), np.full_like(values, 2.0))
+
+
 # ------------------------------------------------------------------------------- aminmax
 def test_aminmax_over_all_elements_or_one_dim_as_torch():
     a = np.array([[1.0, 5.0], [3.0, 2.0]])
