@@ -43,7 +43,7 @@ class ReplayCtx(Node):
     def saved_like(self, grad: Any) -> tuple:
         saved = self._saved
         if type(grad) is np.ndarray or not saved:
-            return tuple(saved)
+            return saved if type(saved) is tuple else tuple(saved)
         make = Tensor._make
         return tuple(make(v, None, False) if w else v for v, w in zip(saved, self._wrap))
 

@@ -92,14 +92,17 @@ def _raise_unbroadcastable(op: str, args: tuple) -> None:
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
-    if not (
-        type(a) is xp.ndarray
-        and (
+    if type(a) is xp.ndarray:
+        keep = (
             a.dtype == b.dtype
             if type(b) is xp.ndarray
             else (type(b) is float or type(b) is int) and is_floating(a.dtype)
+        ) and (not floating or is_floating(a.dtype))
+    else:  # a Python number first (``lr * grad``, ``1 - p``)
+        keep = (
+            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and is_floating(b.dtype)
         )
-    ) or (floating and not is_floating(a.dtype)):
+    if not keep:
         # The common cases skip this call: same dtypes, a float array with a Python number.
         a, b = _promote(a, b, floating)
     try:
