@@ -37,7 +37,7 @@ def models() -> dict[str, list[tuple[int, ...]]]:
 
 # implementation as run: (library, switch, row, implementation as reported)
 RUNS = {
-    "ember": ("ember", {}, "flat", "ember"),
+    "ember": ("ember", {"fused": True}, "flat", "ember"),
     "ember loop": ("ember", {"foreach": False}, "per-parameter", "ember"),
     "torch": ("torch", {"fused": True}, "flat", "torch"),
     "torch foreach": ("torch", {"foreach": True}, "flat", "torch foreach"),
