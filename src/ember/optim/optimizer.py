@@ -4,7 +4,7 @@ Subclasses give their defaults and one rule, ``_update(param, grad, state, group
 the parameter's array in place with NumPy. The base class walks the groups under ``no_grad``, skips
 parameters without a gradient and bumps each updated parameter's version counter. A rule that is
 elementwise (``_elementwise_update``) also runs once per group on flat buffers (``flat.py``): the
-``foreach``/``fused`` path, and the default. Every ``_flush_every`` steps it sets the subnormal
+``foreach``/``fused`` path. Every ``_flush_every`` steps it sets the subnormal
 entries of the state to zero (see ``_flush_state``).
 """
 
@@ -303,8 +303,8 @@ def torch_options(
 ) -> dict[str, bool | None]:
     """PyTorch's implementation switches, kept in the param groups as PyTorch keeps them.
 
-    ``foreach`` picks the update on flat buffers (``True``, or ``None`` by default) or the
-    per-parameter loop (``False``); both give the same bits (see ``uses_flat``).
+    ``foreach=True`` picks the update on flat buffers, ``False`` or ``None`` (the default, as
+    PyTorch's on the CPU) the per-parameter loop; both give the same bits (see ``uses_flat``).
     ``capturable`` and ``differentiable`` are accepted, and ``step`` then fails as PyTorch's does
     on a CPU-only machine (see ``check_step_options``)."""
     return {"foreach": foreach, "capturable": capturable, "differentiable": differentiable}
@@ -323,14 +323,12 @@ def fused_option(
 
 
 def uses_flat(group: dict[str, Any]) -> bool:
-    """Whether ``group`` steps on flat buffers: with ``foreach`` or ``fused`` set, and by default
-    (both None, as PyTorch's own default decides), but never with ``differentiable`` or
-    ``capturable`` (their per-parameter step raises PyTorch's errors). ``fused=False`` alone
-    picks the loop, as in PyTorch."""
+    """Whether ``group`` steps on flat buffers: with ``foreach=True`` or ``fused=True``, never with
+    ``differentiable`` or ``capturable`` (their per-parameter step raises PyTorch's errors). The
+    default (both None) is the per-parameter loop, as PyTorch's default on the CPU."""
     if group.get("differentiable") or group.get("capturable"):
         return False
-    foreach, fused = group.get("foreach"), group.get("fused")
-    return bool(foreach or fused) or (foreach is None and fused is None)
+    return bool(group.get("foreach") or group.get("fused"))
 
 
 def check_step_options(group: dict[str, Any], param: Tensor) -> None:
