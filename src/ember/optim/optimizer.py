@@ -4,7 +4,7 @@ Subclasses give their defaults and one rule, ``_update(param, grad, state, group
 the parameter's array in place with NumPy. The base class walks the groups under ``no_grad``, skips
 parameters without a gradient and bumps each updated parameter's version counter. A rule that is
 elementwise (``_elementwise_update``) also runs once per group on flat buffers (``flat.py``): the
-``foreach``/``fused`` path, and the default. Every ``_flush_every`` steps it sets the subnormal
+``foreach``/``fused`` path. Every ``_flush_every`` steps it sets the subnormal
 entries of the state to zero (see ``_flush_state``).
 """
 
@@ -137,7 +137,7 @@ class Optimizer:
         p._vc[0] += 1
 
     _flush_every = 100  # steps between two passes that zero the subnormal entries of the state
-    _steps_since_flush = 0
+    _steps = 0
 
     def _flush_state(self) -> None:
         """Every ``_flush_every`` steps, zero the state entries below the smallest normal float.
@@ -147,11 +147,20 @@ class Optimizer:
         subnormal range, where it sticks at a few multiples of the smallest subnormal: on many
         CPUs every operation on such a value is many times slower. Zeroing them changes results
         by float rounding at most (Adam moves such a parameter by under ``lr * 1.2e-38 / eps``),
-        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time."""
-        self._steps_since_flush += 1
-        if self._steps_since_flush < self._flush_every:
+        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time.
+
+        The clock is the step count kept in the state (of the first parameter that has one), so a
+        run resumed from a ``state_dict`` flushes at the same steps as one that was never
+        stopped; an optimizer without a step count in its state (SGD) counts its own steps."""
+        first = next(iter(self.state.values()), None)
+        step = None if first is None else first.get("step")
+        if step is None:
+            self._steps += 1
+            count = self._steps
+        else:
+            count = int(step._data if isinstance(step, Tensor) else step)
+        if count % self._flush_every:
             return
-        self._steps_since_flush = 0
         for state in self.state.values():
             for value in state.values():
                 if isinstance(value, Tensor) and value.ndim:
@@ -303,8 +312,8 @@ def torch_options(
 ) -> dict[str, bool | None]:
     """PyTorch's implementation switches, kept in the param groups as PyTorch keeps them.
 
-    ``foreach`` picks the update on flat buffers (``True``, or ``None`` by default) or the
-    per-parameter loop (``False``); both give the same bits (see ``uses_flat``).
+    ``foreach=True`` picks the update on flat buffers, ``False`` or ``None`` (the default, as
+    PyTorch's on the CPU) the per-parameter loop; both give the same bits (see ``uses_flat``).
     ``capturable`` and ``differentiable`` are accepted, and ``step`` then fails as PyTorch's does
     on a CPU-only machine (see ``check_step_options``)."""
     return {"foreach": foreach, "capturable": capturable, "differentiable": differentiable}
@@ -323,14 +332,12 @@ def fused_option(
 
 
 def uses_flat(group: dict[str, Any]) -> bool:
-    """Whether ``group`` steps on flat buffers: with ``foreach`` or ``fused`` set, and by default
-    (both None, as PyTorch's own default decides), but never with ``differentiable`` or
-    ``capturable`` (their per-parameter step raises PyTorch's errors). ``fused=False`` alone
-    picks the loop, as in PyTorch."""
+    """Whether ``group`` steps on flat buffers: with ``foreach=True`` or ``fused=True``, never with
+    ``differentiable`` or ``capturable`` (their per-parameter step raises PyTorch's errors). The
+    default (both None) is the per-parameter loop, as PyTorch's default on the CPU."""
     if group.get("differentiable") or group.get("capturable"):
         return False
-    foreach, fused = group.get("foreach"), group.get("fused")
-    return bool(foreach or fused) or (foreach is None and fused is None)
+    return bool(group.get("foreach") or group.get("fused"))
 
 
 def check_step_options(group: dict[str, Any], param: Tensor) -> None:
