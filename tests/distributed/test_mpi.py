@@ -85,7 +85,8 @@ def _same_weights(one, two, atol=1e-5):
 @pytest.fixture(scope="module")
 def commands(tmp_path_factory):
     """One process each for the references (in this process), then the same commands on two
-    ranks in one job: (folder, {label: rank 0's output})."""
+    ranks in one job: (folder, {label: rank 0's output}). The tests that use it are slow: five
+    training runs here and four on two ranks."""
     out = tmp_path_factory.mktemp("commands")
     assert main([*TRAIN, "--out", str(out / "train-one")]) == 0
     assert main([*RESUME, "--epochs", "2", "--out", str(out / "whole")]) == 0
@@ -111,6 +112,7 @@ def commands(tmp_path_factory):
     return out, sections
 
 
+@pytest.mark.slow
 def test_train_on_two_ranks_matches_one_process(commands):
     out, printed = commands
     assert printed["train"].count("test accuracy") == 1  # only rank 0 prints
@@ -120,17 +122,20 @@ def test_train_on_two_ranks_matches_one_process(commands):
     assert ember.load(out / "train-two/checkpoint.safetensors")["config"]["world_size"] == 2
 
 
+@pytest.mark.slow
 def test_resume_on_another_number_of_ranks_continues_the_same_run(commands):
     out, _ = commands
     _same_weights(out / "whole", out / "split")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_pretrain_on_two_ranks_matches_one_process(commands, method):
     out, _ = commands
     _same_weights(out / f"{method}-one", out / f"{method}-two")
 
 
+@pytest.mark.slow
 def test_a_user_mistake_on_two_ranks_ends_the_job_with_status_2(tmp_path):
     result = launch([*EMBER, "eval", str(tmp_path / "missing.safetensors")], timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr

@@ -137,7 +137,7 @@ class Optimizer:
         p._vc[0] += 1
 
     _flush_every = 100  # steps between two passes that zero the subnormal entries of the state
-    _steps_since_flush = 0
+    _steps = 0
 
     def _flush_state(self) -> None:
         """Every ``_flush_every`` steps, zero the state entries below the smallest normal float.
@@ -147,11 +147,20 @@ class Optimizer:
         subnormal range, where it sticks at a few multiples of the smallest subnormal: on many
         CPUs every operation on such a value is many times slower. Zeroing them changes results
         by float rounding at most (Adam moves such a parameter by under ``lr * 1.2e-38 / eps``),
-        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time."""
-        self._steps_since_flush += 1
-        if self._steps_since_flush < self._flush_every:
+        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time.
+
+        The clock is the step count kept in the state (of the first parameter that has one), so a
+        run resumed from a ``state_dict`` flushes at the same steps as one that was never
+        stopped; an optimizer without a step count in its state (SGD) counts its own steps."""
+        first = next(iter(self.state.values()), None)
+        step = None if first is None else first.get("step")
+        if step is None:
+            self._steps += 1
+            count = self._steps
+        else:
+            count = int(step._data if isinstance(step, Tensor) else step)
+        if count % self._flush_every:
             return
-        self._steps_since_flush = 0
         for state in self.state.values():
             for value in state.values():
                 if isinstance(value, Tensor) and value.ndim:
