@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FASHION := /usr/share/datasets/fashion-mnist
 
-.PHONY: demo test bench bench-epochs lint data coverage mutate
+.PHONY: demo test test-fast bench bench-epochs lint data coverage mutate
 
 $(VENV)/.ember-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,22 @@ data:
 demo: $(VENV)/.ember-installed data
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(VENV)/bin/ember demo pretraining
 
+# The fast suite (its summary says where it stands against its 2-minute budget), then the slow
+# set, run even when the fast suite fails (kill-and-resume, every compatibility program on both
+# libraries, all shapes of the op table's second derivatives, ...); fails if either failed.
 test: $(VENV)/.ember-installed data
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10; fast=$$?; \
+		$(PY) -m pytest -m slow --durations=5; slow=$$?; \
+		[ $$fast -eq 0 ] && [ $$slow -eq 0 ]
 
-# The suite under coverage.py, child processes included (the command's resume and Ctrl-C paths
-# run only there); figures in docs/testing.md.
+test-fast: $(VENV)/.ember-installed
+	$(PY) -m pytest --durations=10
+
+# The whole suite (fast and slow: -m "") under coverage.py, child processes included (the
+# command's resume and Ctrl-C paths run only there); figures in docs/testing.md.
 coverage: $(VENV)/.ember-installed data
 	rm -f .coverage .coverage.*
-	$(PY) -m coverage run -m pytest; status=$$?; \
+	$(PY) -m coverage run -m pytest -m ""; status=$$?; \
 		$(PY) -m coverage combine --quiet && $(PY) -m coverage report --sort=cover; exit $$status
 
 # Mutation testing (cosmic-ray) of the engine, function.py and a weekly sample of ops files;

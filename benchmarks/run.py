@@ -33,7 +33,9 @@ CASES = [
     "sequence",
     "poly",
     "charmlp",
+    "optim",
     "epoch_drift",
+    "compiled",
 ]
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 

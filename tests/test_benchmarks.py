@@ -2,8 +2,10 @@
 
 To stay at a few seconds, it runs in this process at the smallest sizes, ember and the NumPy
 reference only (PyTorch made unimportable; case names keep their full-size labels): every case
-module, the ratios, the targets table and the result files are exercised. ``make bench`` measures
-the real sizes with PyTorch."""
+module, the ratios, the targets table and the result files are exercised. The cases measured in
+child processes (memory, MPI ranks, the compatibility programs) pay a Python start and ember's
+import per child: they run in the slow set. ``make bench`` measures the real sizes with
+PyTorch."""
 
 import importlib.util
 import json
@@ -30,7 +32,9 @@ EXPECTED = {
     "sequence": ("lstm lm step (2x256, seq 35, b20, vocab 10k)", False),
     "poly": ("poly loop, 30,000 steps", False),
     "charmlp": ("char mlp step, eager, fused SGD", False),
+    "optim": ("optim adam step, char MLP (5 tensors), flat", False),
     "epoch_drift": ("mlp 15-epoch run, last epoch / first (CPU)", False),
+    "compiled": ("per-op forward+backward, compiled", False),
 }
 
 
@@ -57,21 +61,43 @@ def tiny(monkeypatch):
     monkeypatch.setattr(sequence, "LSTM", {**sequence.LSTM, **small_lstm})
 
 
-def test_quick_benchmark_writes_results(tmp_path, tiny, capsys):
-    assert run.main(["--quick", "--out", str(tmp_path)]) == 0
+IN_PROCESS = [
+    *("perop", "mlp", "cnn", "epoch", "loader", "pretrain", "sequence", "poly", "charmlp"),
+    *("epoch_drift", "optim", "compiled"),
+]
+CHILDREN = ["memory", "distributed", "compat"]
+
+
+def _quick_run(tmp_path, capsys, cases: list[str]) -> tuple[list[dict], str]:
+    """``benchmarks.run --quick`` over ``cases``: the checks every run passes; (rows, table)."""
+    assert run.main(["--quick", "--cases", ",".join(cases), "--out", str(tmp_path)]) == 0
     assert "torch is not installed" in capsys.readouterr().out
     (json_file,) = tmp_path.glob("*.json")
     results = json.loads(json_file.read_text())["results"]
-    cases = {(r["case"], r["impl"]) for r in results}
-    assert set(EXPECTED) == set(run.CASES)
-    for name, (case, has_numpy) in EXPECTED.items():
+    cases_run = {(r["case"], r["impl"]) for r in results}
+    for name in cases:
+        case, has_numpy = EXPECTED[name]
         if name == "distributed" and not HAS_MPI:
             continue
         impls = {"ember", *(["numpy"] if has_numpy else [])}
-        assert {impl for c, impl in cases if c == case} == impls, case
-    assert {"import time", "import RSS"} <= {c for c, _ in cases}
+        assert {impl for c, impl in cases_run if c == case} == impls, case
     assert all(r["median"] > 0 for r in results)
+    return results, (tmp_path / json_file.name.replace(".json", ".md")).read_text()
+
+
+def test_every_case_is_in_one_of_the_two_runs():
+    assert sorted(IN_PROCESS + CHILDREN) == sorted(run.CASES) == sorted(EXPECTED)
+
+
+def test_quick_benchmark_writes_results(tmp_path, tiny, capsys):
+    results, table = _quick_run(tmp_path, capsys, IN_PROCESS)
     ratios = [r for r in results if r["impl"] == "ember" and r.get("vs_numpy")]
     assert ratios, "no ember/numpy ratio was computed"
-    table = (tmp_path / json_file.name.replace(".json", ".md")).read_text()
-    assert "## Targets" in table and "mlp relu b16 of peak" in table
+    assert "| mlp relu b16 step | ember |" in table
+
+
+@pytest.mark.slow
+def test_quick_benchmark_of_the_cases_in_child_processes(tmp_path, tiny, capsys):
+    results, table = _quick_run(tmp_path, capsys, ["mlp", *CHILDREN])
+    assert {"import time", "import RSS"} <= {r["case"] for r in results}
+    assert "## Targets" in table and "mlp relu b16 of peak" in table  # joins mlp and memory

@@ -172,3 +172,29 @@ def test_low_precision_normalization_follows_torch(torch, name, layer):
     for ours, theirs in zip(*results):
         scale = np.abs(theirs).max()
         np.testing.assert_allclose(ours / scale, theirs / scale, atol=2e-2)
+
+
+def test_bfloat16_loads_ml_dtypes_on_first_use():
+    """``import ember`` leaves ml_dtypes (and safetensors, multiprocessing) unloaded: a float32
+    program never pays their memory. bfloat16 works as before once used, also on an array that
+    another library made."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+import ember
+lazy = ("ml_dtypes", "safetensors", "multiprocessing")
+assert not any(m in sys.modules for m in lazy), [m for m in lazy if m in sys.modules]
+x = ember.ones(2, requires_grad=True)
+(x * x).sum().backward()
+print(x.grad, ember.bfloat16, ember.bfloat16.is_floating_point, ember.bfloat16.itemsize)
+assert "ml_dtypes" not in sys.modules
+import ml_dtypes, numpy as np
+t = ember.tensor(np.ones(2, dtype=ml_dtypes.bfloat16))
+assert t.dtype == ember.bfloat16 and t.is_floating_point()
+assert ember.tensor([1.5], dtype="bfloat16").tolist() == [1.5]
+"""
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["tensor([2.,", "2.])", "ember.bfloat16", "True", "2"]

@@ -45,12 +45,14 @@ AUTOGRAD_TESTS = " ".join(
         "--deselect tests/autograd/test_engine.py::test_long_chain_has_no_recursion_limit",
     ]
 )
+ROUNDING_TESTS = "tests/ops/test_rounding.py tests/ops/test_surface.py"
 # ops file -> (op-spec families, other test files)
 OPS_TESTS = {
     "activation.py": (["elementwise", "nn"], "tests/ops/test_nn_ops.py"),
     "compare.py": (["elementwise"], "tests/ops/test_elementwise.py"),
     "conv.py": (["conv", "adjoint"], "tests/ops/test_conv.py"),
     "elementwise.py": (["elementwise"], "tests/ops/test_elementwise.py"),
+    "extrema.py": (["reduce"], "tests/ops/test_reduce.py"),
     "index.py": (["index", "adjoint"], "tests/ops/test_index.py"),
     "linalg.py": (["linalg"], "tests/ops/test_linalg.py"),
     "loss.py": (["nn"], "tests/ops/test_nn_ops.py tests/nn/test_loss.py"),
@@ -58,6 +60,10 @@ OPS_TESTS = {
     "normalization.py": (["conv"], "tests/ops/test_normalization.py"),
     "pooling.py": (["conv", "adjoint"], "tests/ops/test_conv.py"),
     "reduce.py": (["reduce"], "tests/ops/test_reduce.py"),
+    "rounding.py": (
+        ["scan", "elementwise"],
+        "tests/ops/test_rounding.py tests/ops/test_surface.py",
+    ),
     "shape.py": (["shape"], "tests/ops/test_shape.py"),
     "special.py": (["special"], "tests/ops/test_special.py"),
     "transcendental.py": (["elementwise"], "tests/ops/test_elementwise.py"),

@@ -6,7 +6,11 @@ BATCHES pre-drawn batches, the same in both libraries); ``zero_grad``, backward 
 (lr 0.1).
 
 Rows: eager with the per-parameter optimizer (``SGD(..., foreach=False)``), and eager with the
-fused optimizer (``SGD(..., fused=True)``), PyTorch with the same option in each row.
+fused optimizer (``SGD(..., fused=True)``), PyTorch with the same option in each row. Beside the
+fused row (not with ``--quick``), ``torch.compile(model)`` with the fused optimizer as a third
+column, "torch.compile", and the seconds its first step takes (the compilation) as a case of its
+own. A last row compiles ember's model and loss (``ember.compile``) with the fused optimizer,
+against PyTorch eager with its fused optimizer.
 """
 
 from __future__ import annotations
@@ -110,13 +114,69 @@ def case_name(optimizer: str) -> str:
     return f"char mlp step, eager, {optimizer}"
 
 
+def torch_compile_column(
+    case: str, options: dict[str, bool], steps: int
+) -> tuple[Callable[[], dict[str, float]], Measurement] | None:
+    """The step of ``torch.compile(model)`` (PyTorch's weights, as the other columns) and its
+    compile time; None, with the reason printed, where torch.compile does not work here."""
+    torch = common.torch_or_none()
+    if torch is None:
+        return None
+    torch.manual_seed(0)
+    model = char_mlp(torch)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, **options)
+    batches = data(torch)
+    compiled = common.torch_compiled(model, lambda m: step_fn(torch, m, optimizer)(*batches[0]))
+    if isinstance(compiled, str):
+        print(f"char mlp: no torch.compile column ({compiled})")
+        return None
+    step = step_fn(torch, compiled[0], optimizer)
+    seconds = Measurement(
+        f"{case}, torch.compile compile time", "torch.compile", "s", [compiled[1]]
+    )
+    return timer(case, step, batches, steps), seconds
+
+
 def run(quick: bool) -> list[Measurement]:
     steps = 5 if quick else STEPS
     results = []
     for label, options in OPTIMIZERS.items():
         impls = {}
+        case = case_name(label)
         for name, (lib, model) in models().items():
             optimizer = lib.optim.SGD(model.parameters(), lr=LR, **options)
-            impls[name] = timer(case_name(label), step_fn(lib, model, optimizer), data(lib), steps)
+            impls[name] = timer(case, step_fn(lib, model, optimizer), data(lib), steps)
+        if options.get("fused") and not quick:
+            column = torch_compile_column(case, options, steps)
+            if column is not None:
+                impls["torch.compile"] = column[0]
+                results.append(column[1])
         results += interleave("us/step", impls, repeats=1 if quick else 9)
-    return results
+    return results + _compiled_row(steps, quick)
+
+
+COMPILED = "char mlp step, compiled, fused SGD"
+
+
+def _compiled_row(steps: int, quick: bool) -> list[Measurement]:
+    """The model and its loss compiled with ``ember.compile``, with the fused optimizer, beside
+    PyTorch eager with its fused optimizer."""
+    impls = {}
+    for name, (lib, model) in models().items():
+        optimizer = lib.optim.SGD(model.parameters(), lr=LR, fused=True)
+        loss = lambda xb, yb, m=model, f=lib.nn.functional: f.cross_entropy(m(xb), yb)  # noqa: E731
+        if name == "ember":
+            loss = lib.compile(loss)
+        impls[name] = timer(COMPILED, _loss_step(loss, optimizer), data(lib), steps)
+    return interleave("us/step", impls, repeats=1 if quick else 9)
+
+
+def _loss_step(loss_fn: Callable[[Any, Any], Any], optimizer: Any) -> Callable[[Any, Any], Any]:
+    def step(xb: Any, yb: Any) -> Any:
+        loss = loss_fn(xb, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step

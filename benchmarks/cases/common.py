@@ -9,6 +9,7 @@ only that library.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
@@ -32,6 +33,20 @@ def torch_or_none() -> Any:
     except ImportError:
         return None
     return torch
+
+
+def torch_compiled(model: Any, first_call: Callable[[Any], Any]) -> tuple[Any, float] | str:
+    """``torch.compile(model)`` and the seconds of its first call, ``first_call(compiled)``,
+    which compiles; or, where torch.compile cannot run here (it needs a C++ compiler), why."""
+    torch = torch_or_none()
+    try:
+        compiled = torch.compile(model)
+        start = time.perf_counter()
+        first_call(compiled)
+        return compiled, time.perf_counter() - start
+    except Exception as e:  # any failure leaves the column out, saying why
+        first_line = (str(e).splitlines() or [""])[0]
+        return f"torch.compile failed: {type(e).__name__}: {first_line[:200]}"
 
 
 def libraries() -> list[str]:

@@ -8,11 +8,14 @@
   detached between steps; cross-entropy, ``clip_grad_norm_(0.25)``, SGD lr 20).
 
 Both models are written once against a library module (``torch`` or ``ember``), so the two
-libraries run the same program; ember's model gets the PyTorch model's state_dict.
+libraries run the same program; ember's model gets the PyTorch model's state_dict. The GPT has a
+third column (not with ``--quick``), "torch.compile": a copy of PyTorch's model through
+``torch.compile``, with the seconds of its first call (the compilation) as a case of its own.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -158,6 +161,25 @@ def _ms(start: float, steps: int) -> float:
     return (time.perf_counter() - start) * 1e3 / steps
 
 
+def gpt_torch_compile(twin: Any, steps: int) -> tuple[Any, Measurement] | None:
+    """A timer of ``torch.compile`` of a copy of PyTorch's GPT, and the seconds of its first call
+    (``steps`` steps, the compilation included); None, with the reason printed, where
+    torch.compile does not work here."""
+    torch = common.torch_or_none()
+    timers = []
+
+    def first(compiled: Any) -> None:
+        timers.append(gpt_timer(torch, compiled, steps))
+        timers[0]()
+
+    result = common.torch_compiled(copy.deepcopy(twin), first)
+    if isinstance(result, str):
+        print(f"gpt: no torch.compile column ({result})")
+        return None
+    case = "gpt step (2 layers, 128 wide, block 64, b32), torch.compile compile time"
+    return timers[0], Measurement(case, "torch.compile", "s", [result[1]])
+
+
 def run(quick: bool) -> list[Measurement]:
     steps = 1 if quick else 2
     repeats = 1 if quick else 7
@@ -166,5 +188,10 @@ def run(quick: bool) -> list[Measurement]:
         models = _twins(build)
         libs = _libs()
         impls = {name: timer(libs[name], model, steps) for name, model in models.items()}
+        if build is gpt_model and "torch" in models and not quick:
+            column = gpt_torch_compile(models["torch"], steps)
+            if column is not None:
+                impls["torch.compile"] = column[0]
+                results.append(column[1])
         results += interleave("ms/step", impls, repeats=repeats)
     return results

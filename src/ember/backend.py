@@ -21,7 +21,6 @@ ndarray = np.ndarray
 # faults nor the gain appear. A process-wide setting that costs memory stays the user's choice.
 
 float16 = np.dtype("float16")
-bfloat16 = dtypes.bfloat16.dtype
 float32 = np.dtype("float32")
 float64 = np.dtype("float64")
 uint8 = np.dtype("uint8")
@@ -30,7 +29,21 @@ int16 = np.dtype("int16")
 int32 = np.dtype("int32")
 int64 = np.dtype("int64")
 bool_ = np.dtype("bool")
-DTYPES = (float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+
+
+class _Supported(tuple):
+    """The supported NumPy dtypes; bfloat16 (ml_dtypes', loaded on first use) is among them by
+    name, so that asking whether an array's dtype is supported imports nothing."""
+
+    def __contains__(self, d: object) -> bool:
+        return (
+            tuple.__contains__(self, d)
+            or (isinstance(d, np.dtype) and dtypes.is_bfloat16(d))
+            or d is dtypes.bfloat16
+        )
+
+
+DTYPES = _Supported((float16, float32, float64, uint8, int8, int16, int32, int64, bool_))
 _COMPLEX = (
     "complex tensors are not supported: ember's autograd has no rules for complex numbers "
     "(dtypes ember.complex64 and ember.complex128 exist only to be compared and printed)"
@@ -70,7 +83,9 @@ def as_dtype(dtype: Any) -> np.dtype:
     try:
         d = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unsupported dtype {dtype!r}; use one of {dtype_names()}") from None
+        if not (isinstance(dtype, str) and dtype == "bfloat16"):  # NumPy knows it once loaded
+            raise TypeError(f"unsupported dtype {dtype!r}; use one of {dtype_names()}") from None
+        d = dtypes.bfloat16.dtype
     if d.kind == "c" or dtype is complex:
         raise TypeError(_COMPLEX)
     if d not in DTYPES:
@@ -79,7 +94,8 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 def dtype_names() -> str:
-    return ", ".join(str(d) for d in DTYPES)
+    names = [str(d) for d in DTYPES]
+    return ", ".join([*names[:1], "bfloat16", *names[1:]])
 
 
 def array_from(data: Any, dtype: Any = None) -> np.ndarray:
@@ -106,6 +122,8 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce array ``a`` to ``shape`` by summing the dims that broadcasting added or stretched."""
     if a.shape == shape:
         return a
+    if not shape:  # to a scalar: the sum over all axes (axis=None is that sum)
+        return a.sum(keepdims=True).reshape(())
     lead = a.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != a.shape[lead + i] for i, s in enumerate(shape)):
         raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape}")

@@ -2,14 +2,14 @@
 
 An ``ember.dtype`` prints like PyTorch's (``ember.float32``) and hands NumPy its array dtype
 through the ``.dtype`` attribute, so ``np.zeros(3, ember.float32)`` works. bfloat16 comes from
-``ml_dtypes``.
+``ml_dtypes``, imported when bfloat16's NumPy dtype is first needed (it costs about 8 MiB of
+resident memory that a float32 program never uses).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 
@@ -20,14 +20,24 @@ class dtype:  # noqa: N801 (PyTorch's name)
 
     def __init__(self, name: str, np_dtype: Any) -> None:
         self._name = name
+        if np_dtype is None:  # bfloat16: its NumPy dtype (``_np``) is made on first use
+            self.is_floating_point, self.is_complex, self.is_signed = True, False, True
+            self.itemsize, self.kind = 2, "f"
+            return
         self._np = np.dtype(np_dtype)
-        self.is_floating_point = self._np.kind == "f" or self._np == ml_dtypes.bfloat16
+        self.is_floating_point = self._np.kind == "f"
         self.is_complex = self._np.kind == "c"
         self.is_signed = self._np.kind not in "bu"
         self.itemsize = self._np.itemsize
         # NumPy's kind letter ("f" for bfloat16 too, whose NumPy kind is "V"), for code written
         # against NumPy dtypes
         self.kind = "f" if self.is_floating_point else self._np.kind
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an unset slot: bfloat16's ``_np`` before its first use.
+        if name != "_np" or self._name != "bfloat16":
+            raise AttributeError(f"'ember.dtype' object has no attribute '{name}'")
+        return _load_bfloat16()
 
     @property
     def dtype(self) -> np.dtype:
@@ -64,7 +74,7 @@ class dtype:  # noqa: N801 (PyTorch's name)
 
 
 float16 = dtype("float16", np.float16)
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16)
+bfloat16 = dtype("bfloat16", None)
 float32 = dtype("float32", np.float32)
 float64 = dtype("float64", np.float64)
 complex64 = dtype("complex64", np.complex64)
@@ -78,7 +88,23 @@ bool_ = dtype("bool", np.bool_)  # ember.bool; the aliases (half, long, ...) liv
 
 ALL = (float16, bfloat16, float32, float64, complex64, complex128)
 ALL += (uint8, int8, int16, int32, int64, bool_)
-_BY_NUMPY = {d._np: d for d in ALL}
+_BY_NUMPY = {d._np: d for d in ALL if d is not bfloat16}  # bfloat16 joins when loaded
+
+
+def _load_bfloat16() -> np.dtype:
+    """Import ml_dtypes and give ``ember.bfloat16`` its NumPy dtype."""
+    import ml_dtypes
+
+    np_dtype = np.dtype(ml_dtypes.bfloat16)
+    bfloat16._np = np_dtype
+    _BY_NUMPY[np_dtype] = bfloat16
+    return np_dtype
+
+
+def is_bfloat16(d: np.dtype) -> bool:
+    """Whether a NumPy dtype is ml_dtypes' bfloat16 (told by its name, so that asking never
+    imports ml_dtypes: an array of it exists only once something has)."""
+    return d.kind == "V" and d.name == "bfloat16"
 
 
 def from_numpy(np_dtype: np.dtype) -> dtype:
@@ -86,6 +112,9 @@ def from_numpy(np_dtype: np.dtype) -> dtype:
     try:
         return _BY_NUMPY[np_dtype]
     except KeyError:
+        if is_bfloat16(np_dtype):
+            _load_bfloat16()
+            return bfloat16
         names = ", ".join(d._name for d in ALL)
         raise TypeError(f"ember has no dtype for NumPy's {np_dtype}; supported: {names}") from None
 
@@ -94,10 +123,7 @@ def is_floating(d: Any) -> bool:
     """Whether an ember or NumPy dtype is floating point (bfloat16 too, whose NumPy kind is 'V')."""
     if type(d) is dtype:
         return d.is_floating_point
-    return d.kind == "f" or d == _BF16
-
-
-_BF16 = bfloat16._np
+    return d.kind == "f" or is_bfloat16(d)
 
 
 class finfo:  # noqa: N801 (PyTorch's name)
@@ -109,7 +135,7 @@ class finfo:  # noqa: N801 (PyTorch's name)
         d = backend.as_dtype(backend.default_float() if type is None else type)
         if not is_floating(d) and d.kind != "c":
             raise TypeError(f"finfo: {from_numpy(d)} is not a floating point dtype")
-        info = ml_dtypes.finfo(d) if d == _BF16 else np.finfo(d)
+        info = _bfloat16_finfo(d) if is_bfloat16(d) else np.finfo(d)
         self.bits = info.bits
         self.eps = float(info.eps)
         self.max = float(info.max)
@@ -145,28 +171,36 @@ class iinfo:  # noqa: N801 (PyTorch's name)
         return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
 
 
+def _bfloat16_finfo(d: np.dtype) -> Any:
+    import ml_dtypes
+
+    return ml_dtypes.finfo(d)
+
+
+# keyed by name: hashing ember.bfloat16 would load ml_dtypes
 _LEGACY = {
-    float16: "HalfTensor",
-    bfloat16: "BFloat16Tensor",
-    float32: "FloatTensor",
-    float64: "DoubleTensor",
-    uint8: "ByteTensor",
-    int8: "CharTensor",
-    int16: "ShortTensor",
-    int32: "IntTensor",
-    int64: "LongTensor",
-    bool_: "BoolTensor",
+    "float16": "HalfTensor",
+    "bfloat16": "BFloat16Tensor",
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "uint8": "ByteTensor",
+    "int8": "CharTensor",
+    "int16": "ShortTensor",
+    "int32": "IntTensor",
+    "int64": "LongTensor",
+    "bool": "BoolTensor",
 }
+_BY_NAME = {d._name: d for d in ALL}
 
 
 def type_name(d: dtype) -> str:
     """PyTorch's legacy tensor type name, with ember's prefix: ``ember.FloatTensor``."""
-    return "ember." + _LEGACY[d]
+    return "ember." + _LEGACY[d._name]
 
 
 def from_type_name(name: str) -> dtype:
     """The dtype of ``"ember.FloatTensor"`` (or ``"torch.FloatTensor"``)."""
     for d, legacy in _LEGACY.items():
         if name in (f"ember.{legacy}", f"torch.{legacy}"):
-            return d
+            return _BY_NAME[d]
     raise ValueError(f"invalid type: '{name}'")

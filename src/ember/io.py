@@ -25,10 +25,6 @@ from contextlib import contextmanager, suppress
 from typing import IO, Any
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
-from safetensors.numpy import load as load_bytes
-from safetensors.numpy import save as save_bytes
-from safetensors.numpy import save_file
 
 from . import backend, dtypes
 from .tensor import Tensor
@@ -186,6 +182,10 @@ def save(obj: Any, f: FileLike, pickle_module: Any = None, pickle_protocol: int 
         _META_KEY: header,
         _DIGEST_KEY: _digest(header, encoder.arrays),
     }
+    # safetensors loads on first use (under 1 MiB resident)
+    from safetensors.numpy import save as save_bytes
+    from safetensors.numpy import save_file
+
     if isinstance(f, (str, os.PathLike)):
         with atomic_write(f) as tmp:
             save_file(encoder.arrays, tmp, metadata=metadata)
@@ -282,6 +282,8 @@ def _check_regular(path: str) -> None:
 
 def _read(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The metadata and arrays of a safetensors file, or a CheckpointError."""
+    from safetensors import SafetensorError, safe_open
+
     _check_regular(path)
     try:
         with safe_open(path, framework="numpy") as st:
@@ -296,8 +298,11 @@ def _read(path: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
 
 def _read_bytes(data: bytes, name: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The metadata and arrays of a safetensors file's bytes, or a CheckpointError."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
     try:
-        arrays = load_bytes(data)  # checks the whole layout first
+        arrays = load(data)  # checks the whole layout first
         size = int.from_bytes(data[:8], "little")
         metadata = json.loads(data[8 : 8 + size]).get("__metadata__") or {}
     except (SafetensorError, ValueError, TypeError, AttributeError, RecursionError) as e:

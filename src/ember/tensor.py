@@ -14,6 +14,7 @@ import numpy as np
 from . import backend, dtypes, ops, printing
 from .autograd import engine, function
 from .autograd.grad_mode import state
+from .ops import elementwise as _elementwise
 from .size import Size
 from .tensor_conversion import ConversionMethods
 from .tensor_factories import FactoryMethods
@@ -287,23 +288,24 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
         return printing.tensor_repr(self._data, self.grad_fn, self._requires_grad)
 
     # ------------------------------------------------------------------ operators
+    # The arithmetic operators call their op directly (ops.add and friends add only ``out=``).
     def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
+        return _elementwise.Add.apply(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
+        return _elementwise.Add.apply(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
+        return _elementwise.Sub.apply(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
+        return _elementwise.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
+        return _elementwise.Mul.apply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
+        return _elementwise.Mul.apply(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         return ops.div(self, other)
@@ -324,10 +326,10 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
         return ops.remainder(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.pow(self, other)
+        return _elementwise.Pow.apply(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.pow(other, self)
+        return _elementwise.Pow.apply(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return ops.matmul(self, other)
@@ -426,14 +428,37 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
             state.tracer.wrote(self, source, result)
         return self
 
+    def _write_in_place(self, ufunc: np.ufunc, other: Any) -> bool:
+        """Write ``ufunc(self, other)`` straight into self, or say False where ``_inplace`` must
+        run: this covers what records nothing (no grad mode, or no operand requires grad; no
+        inference or forward-AD state) on a writable floating array with an operand of its
+        dtype (or a Python number) that leaves its shape as it is. The values are those of the
+        out-of-place op: the same NumPy loop, written to self instead of a new array."""
+        data = self._data
+        if state.special or self._inference or data.dtype.kind != "f" or not data.flags.writeable:
+            return False
+        if isinstance(other, Tensor):
+            if other._requires_grad and state.grad_enabled:
+                return False
+            other = other._data
+            if other.dtype != data.dtype or (other.shape != data.shape and other.ndim):
+                return False
+        elif type(other) is not float and type(other) is not int:
+            return False
+        if self._requires_grad and state.grad_enabled:
+            return False
+        ufunc(data, other, out=data)
+        self._vc[0] += 1
+        return True
+
     def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(ops.add, other)
+        return self if self._write_in_place(np.add, other) else self._inplace(ops.add, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(ops.sub, other)
+        return self if self._write_in_place(np.subtract, other) else self._inplace(ops.sub, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(ops.mul, other)
+        return self if self._write_in_place(np.multiply, other) else self._inplace(ops.mul, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace(ops.div, other)

@@ -225,4 +225,4 @@ class ConversionMethods:
 
 def _python(a: np.ndarray) -> np.ndarray:
     """NumPy gives ml_dtypes' bfloat16 scalars from .item(); a float32 copy gives Python floats."""
-    return a.astype(np.float32) if a.dtype == dtypes.bfloat16.dtype else a
+    return a.astype(np.float32) if dtypes.is_bfloat16(a.dtype) else a

@@ -34,7 +34,7 @@ class OpMethods(ReduceMethods, ShapeMethods):
     subtract = sub
 
     def mul(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
+        return ops.elementwise.Mul.apply(self, other)
 
     multiply = mul
 
@@ -44,7 +44,7 @@ class OpMethods(ReduceMethods, ShapeMethods):
     divide = true_divide = div
 
     def pow(self, exponent: Any) -> Tensor:
-        return ops.pow(self, exponent)
+        return ops.elementwise.Pow.apply(self, exponent)
 
     def neg(self) -> Tensor:
         return ops.neg(self)

@@ -49,7 +49,7 @@ def test_shared_subexpression_accumulates_adjoints():
 def test_long_chain_has_no_recursion_limit():
     x = ember.tensor([1.0], dtype=ember.float64, requires_grad=True)
     y = x
-    for _ in range(100_000):
+    for _ in range(20_000):  # 20 times Python's default recursion limit
         y = y * 1.0
     y.sum().backward()
     assert x.grad.item() == 1.0

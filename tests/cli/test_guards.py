@@ -198,7 +198,9 @@ def test_a_full_or_read_only_disk_keeps_the_last_checkpoint(
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(ember.io, "save_file", fail)
+    import safetensors.numpy  # ember.io imports its writer on first use, so patch it at home
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", fail)
     capsys.readouterr()
     assert _train(run, "--overwrite") == 2
     assert os.strerror(code) in _error(capsys)

@@ -5,6 +5,7 @@ import csv
 import importlib.util
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,13 +29,14 @@ def _data() -> str:
 DATA = _data()
 
 
+SYNTHETIC = "ran on the synthetic set: Fashion-MNIST is not installed (`make data` installs it)"
+
+
 def _say_if_synthetic() -> None:
     """Report a test that ran on the synthetic set as skipped, saying so: its assertions held,
     but not on the data the demo is about."""
     if DATA == "synthetic":
-        pytest.skip(
-            "ran on the synthetic set: Fashion-MNIST is not installed (`make data` installs it)"
-        )
+        pytest.skip(SYNTHETIC)
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +180,18 @@ def test_missing_data_tries_apt_then_explains(monkeypatch):
     monkeypatch.setattr(pt, "_apt_install", lambda package: True)
     data = pt.load_images("fashion-mnist", 2)
     assert data.train_x.shape == (3, 784) and data.test_x.shape == (2, 784)
+
+
+@pytest.mark.slow  # a second run of the quick grid
+def test_without_fashion_mnist_the_tests_run_on_synthetic_data_and_say_so(pytester, monkeypatch):
+    """This file run where the loader finds no Fashion-MNIST ($EMBER_DATA and $HOME empty, no
+    system folder): a test of the quick grid runs on the synthetic set, its assertions hold, and
+    it is reported skipped with the reason."""
+    empty = pytester.mkdir("no-data")
+    monkeypatch.setenv("EMBER_DATA", str(empty))
+    monkeypatch.setenv("HOME", str(empty))
+    monkeypatch.setattr(FashionMNIST, "system_dirs", (str(empty),))
+    pytester.makepyfile(test_copy=Path(__file__).read_text())
+    result = pytester.runpytest_inprocess("-k", "resume_refuses", "-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([f"SKIPPED*test_copy.py*{SYNTHETIC}"])

@@ -16,6 +16,7 @@ def fashion_mnist():
         pytest.skip(f"Fashion-MNIST is not installed: {e}")
 
 
+@pytest.mark.slow  # reads Fashion-MNIST and trains five networks
 @pytest.mark.usefixtures("fashion_mnist")
 def test_quick_run_shows_the_small_init_sigmoid_gradient_vanishing(run_quick, has_matplotlib):
     result, out, printed = run_quick("vanishing-gradients")

@@ -36,6 +36,7 @@ def _check(path):
     return version
 
 
+@pytest.mark.slow  # five child processes, each importing ember
 def test_sigkill_during_repeated_saves_leaves_a_whole_checkpoint(tmp_path):
     path = str(tmp_path / "ckpt.safetensors")
     env = dict(os.environ, PYTHONPATH=os.path.abspath(SRC))

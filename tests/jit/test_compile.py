@@ -287,3 +287,21 @@ def test_decorator_and_disable():
     assert ember.compile(g, disable=True) is g
     with pytest.raises(RuntimeError, match="mode or options"):
         ember.compile(g, mode="default", options={})
+
+
+def test_index_tensors_are_read_at_each_replay():
+    w = ember.tensor(np.arange(12.0).reshape(6, 2), requires_grad=True)
+    emb = ember.compile(lambda i: nn.functional.embedding(i, w) * 2)
+    pick = ember.compile(lambda i: w[i].sum(0))
+    for rows in ([0, 1, 2], [5, 4, 3], [2, 2, 0]):
+        i = ember.tensor(rows)
+        assert same(emb(i)._data, w._data[rows] * 2)
+        assert same(pick(i)._data, w._data[rows].sum(0))
+    assert replays(emb) and replays(pick)
+
+
+def test_boolean_masks_fall_back():
+    compiled = ember.compile(lambda x: x[x > 0].sum())
+    with pytest.warns(UserWarning, match="boolean mask"):
+        compiled(ember.tensor([1.0, -1.0]))
+    assert same(compiled(ember.tensor([2.0, -1.0, 3.0]))._data, np.float32(5.0))

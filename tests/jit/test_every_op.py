@@ -15,7 +15,11 @@ from ..ops.test_opspecs import SPECS
 from .helpers import same, tensors_of
 
 # Specs whose function does something a recording cannot replay, and what (they fall back).
-FALLS_BACK: dict[str, str] = {}
+FALLS_BACK = {
+    "getitem_mask": "a boolean mask selects a number of entries set by data",
+    "getitem_mask_rows": "a boolean mask selects a number of entries set by data",
+    "masked_select": "a boolean mask selects a number of entries set by data",
+}
 
 
 def _run(fn, spec, case, dtype):

@@ -220,6 +220,9 @@ SPECS: list[OpSpec] = [
     _conv("unbatched", [((2, 4, 4), (2, 2, 3, 3), (2,))], padding=1),
     _conv_t("basic", [((1, 2, 3, 3), (2, 3, 2, 2), (3,)), ((1, 2, 3, 3), (2, 1, 3, 3))]),
     _conv_t("stride_pad", [((1, 2, 3, 3), (2, 2, 3, 3), (2,))], stride=2, padding=1),
+    # stride 1 keeping the size: the input gradient's col2im as shifted adds over the batch
+    _conv_t("same_size", [((2, 2, 4, 3), (2, 3, 3, 3), (3,))], padding=1),
+    _conv("same_batch", [((3, 2, 4, 3), (2, 2, 3, 3), (2,))], padding=1),
     _conv_t("output_padding", [((1, 2, 3, 2), (2, 2, 3, 2))], stride=2, output_padding=1),
     _conv_t("groups_dilation", [((1, 4, 3, 3), (4, 1, 2, 2))], groups=2, dilation=2),
     _conv_t("dilated_out_pad", [((1, 1, 3, 3), (1, 2, 2, 2))], dilation=2, output_padding=1),

@@ -355,3 +355,34 @@ def test_values_and_gradients_match_pytorch(dtype):
         yt.sum().backward()
         np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), err_msg=name, **tol)
         np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), err_msg=name, **tol)
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("exponent", [2, 3, 2.0, 3.0, 4, -1, 2.5])
+def test_pow_by_a_number_is_torchs_bit_for_bit(dtype, exponent):
+    """PyTorch computes x**2 and x**3 as products (not pow), and the gradient b * x**(b-1) from
+    them; ember gives the same bits, forward and backward (the array rule of a plain backward)."""
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(3).uniform(-3, 3, 257)
+    x = ember.tensor(values, dtype=dtype, requires_grad=True)
+    t = torch.tensor(values, dtype=getattr(torch, str(dtype).split(".")[1]), requires_grad=True)
+    (x**exponent).sum().backward()
+    (t**exponent).sum().backward()
+    if exponent in (2, 3):
+        assert (x**exponent).detach().numpy().tobytes() == (t**exponent).detach().numpy().tobytes()
+    if exponent in (2, 3, 4):  # 4: the gradient's x**3
+        assert x.grad.numpy().tobytes() == t.grad.numpy().tobytes()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("exponent", [0, 1, 2, 3, 2.5, -2])
+def test_pow_array_rule_equals_the_tensor_rule(exponent):
+    """A plain backward runs Pow's array rule; under create_graph the tensor rule runs: the two
+    give identical gradients."""
+    values = np.random.default_rng(4).uniform(0.5, 2.0, (3, 5)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        x = ember.tensor(values, requires_grad=True)
+        (x.pow(exponent) * 1.5).sum().backward(create_graph=create_graph)
+        grads.append(x.grad.detach().numpy().tobytes())
+    assert grads[0] == grads[1]

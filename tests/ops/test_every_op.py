@@ -40,6 +40,7 @@ NOT_DIFFERENTIABLE = {
     "ember.ops.sorting.SortIndices": "int64 indices",
     "ember.ops.sorting.ModeIndices": "int64 indices",
     "ember.ops.scan.CumExtremeIndices": "int64 indices",
+    "ember.ops.nn.ClassCoefficients": "coefficients from integer targets; never given a gradient",
     "ember.ops.args.Constant": "wraps a raw array (indices, counts, samples); never given a tensor",
     "ember.ops.reduce.All": "bool output",
     "ember.ops.reduce.Any_": "bool output",

@@ -210,3 +210,37 @@ def test_bad_index_writes_name_the_op():
         x.scatter_reduce(0, ember.tensor([[0]]), x, "max")
     with pytest.raises(RuntimeError, match="masked_select: expected a bool mask"):
         ember.masked_select(x, ember.tensor([1, 0, 1]))
+
+
+@pytest.mark.parametrize("op", ["__iadd__", "__isub__", "__imul__"])
+@pytest.mark.parametrize("other", [0.25, 3, "0-d", "same"])
+def test_inplace_operator_without_recording_matches_the_out_of_place_op(op, other):
+    """``a -= lr * a.grad`` under no_grad (and friends) writes into ``a`` directly: the values of
+    the out-of-place op, one more version, the graph fields left as they were, views see it."""
+    values = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+    operand = {"0-d": ember.tensor(0.5), "same": ember.tensor(values[::-1].copy())}.get(
+        other, other
+    )
+    expected = getattr(ember.tensor(values), op.replace("__i", "__"))(operand).numpy()
+    base = ember.tensor(values, requires_grad=True)
+    view = base[1]
+    with ember.no_grad():
+        result = getattr(base, op)(operand)
+    assert result is base and base._version == 1 and base.is_leaf and base.requires_grad
+    assert base.detach().numpy().tobytes() == expected.tobytes()
+    assert view.detach().numpy().tobytes() == expected[1].tobytes()
+
+
+def test_inplace_operator_keeps_its_refusals_and_promotion():
+    w = ember.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w -= 1.0
+    x = ember.tensor([1, 2])  # an int tensor: float results cannot be written into it
+    with pytest.raises(TypeError, match="can't be cast"):
+        x -= ember.tensor([0.5, 0.5])
+    y = ember.tensor([1.0, 2.0], dtype=ember.float16)
+    y += ember.tensor([0.5, 0.25], dtype=ember.float64)  # float64 result cast back, as in torch
+    assert y.dtype == ember.float16 and y.tolist() == [1.5, 2.25]
+    ro = ember.tensor([1.0]).expand(3)
+    with pytest.raises(RuntimeError, match="read-only"):
+        ro *= 2.0

@@ -263,3 +263,54 @@ def test_matches_torch(name, fn, with_ties):
     tout.backward(torch.tensor(seed))
     expected = np.zeros(data.shape) if tx.grad is None else tx.grad.numpy()  # torch: None for p=0
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [None, 0, (0, 2), -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum_array_rule_equals_the_tensor_rule(dim, keepdim):
+    """Sum's array rule (a broadcast view of the gradient) gives the tensor rule's gradient, and
+    the leaf's ``.grad`` is its own writable array."""
+    values = np.random.default_rng(6).standard_normal((2, 3, 4)).astype(np.float32)
+    grads = []
+    for create_graph in (False, True):
+        x = ember.tensor(values, requires_grad=True)
+        out = x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+        (out * ember.arange(out.numel()).reshape(out.shape)).sum().backward(
+            create_graph=create_graph
+        )
+        grads.append(x.grad.detach().numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+    x = ember.tensor(values, requires_grad=True)
+    x.sum().backward()
+    x.grad += 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), np.full_like(values, 2.0))
+
+
+# ------------------------------------------------------------------------------- aminmax
+def test_aminmax_over_all_elements_or_one_dim_as_torch():
+    a = np.array([[1.0, 5.0], [3.0, 2.0]])
+    low, high = ember.aminmax(t64(a))
+    assert low.shape == high.shape == () and (low.item(), high.item()) == (1.0, 5.0)
+    low, high = ember.aminmax(input=t64(a), dim=1)
+    np.testing.assert_array_equal(low.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(high.numpy(), [5.0, 3.0])
+    low, high = ember.aminmax(t64(a), dim=0, keepdim=True)
+    assert low.shape == high.shape == (1, 2)
+    np.testing.assert_array_equal(high.numpy(), [[3.0, 5.0]])
+    with pytest.raises(TypeError):
+        ember.aminmax(t64(a), 1)  # dim is keyword-only, as in torch
+
+
+def test_aminmax_of_an_empty_tensor():
+    with pytest.raises(RuntimeError, match="aminmax"):
+        ember.aminmax(ember.zeros(0))
+    low, high = ember.aminmax(ember.zeros(0, 3), dim=1)  # empty rows: nothing to reduce
+    assert low.shape == high.shape == (0,)
+
+
+@pytest.mark.parametrize("op", [ember.argmax, ember.argmin])
+def test_index_of_a_0d_tensor_takes_dim_0_or_minus_1_and_names_its_0_dims(op):
+    x = t64(3.0)
+    assert op(x, dim=0).item() == op(x, dim=-1).item() == 0
+    with pytest.raises(IndexError, match="with 0 dims"):
+        op(x, dim=1)

@@ -134,3 +134,50 @@ def test_adam_matches_torch_with_the_flush():
     torch_exp_avg = topt.state[ref.weight]["exp_avg"].numpy()
     assert subnormal_count(torch_exp_avg) > 0  # PyTorch keeps them; ember's are zero
     assert subnormal_count(opt.state[model.weight]["exp_avg"]._data) == 0
+
+
+@pytest.mark.parametrize(
+    "make, stop",
+    [
+        (lambda ps: optim.Adam(ps, 1e-2, betas=(0.6, 0.999)), 60),
+        (lambda ps: optim.SGD(ps, 0.1, 0.6), 75),
+    ],
+    ids=["adam", "sgd"],
+)
+def test_a_run_resumed_from_its_state_dict_flushes_at_the_same_steps(make, stop):
+    """The flush clock is the step count in the state (Adam), so stopping at step 60, loading the
+    state_dict into a new optimizer and going on ends bit-identical to the run never stopped,
+    state included: the dead column turns subnormal at step 166 and both runs flush it at 175 (a
+    clock restarted at the resume would flush at 185). SGD keeps no step count: its clock is the
+    optimizer's own, so the test resumes it at a multiple of the flush period."""
+    every, end = 25, 180
+
+    def batch(step):
+        rng = np.random.default_rng(step)
+        x = ember.tensor(rng.standard_normal((16, 5)).astype(np.float32))
+        x._data[:, 0] = 1.0 if step == 0 else 0.0
+        return x, ember.tensor(rng.integers(0, 3, 16))
+
+    def train(model, opt, steps):
+        opt._flush_every = every
+        for step in steps:
+            x, y = batch(step)
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+
+    ember.manual_seed(0)
+    whole, resumed = nn.Linear(5, 3), nn.Linear(5, 3)
+    resumed.load_state_dict(whole.state_dict())
+    whole_opt = make(whole.parameters())
+    train(whole, whole_opt, range(end))
+    first = make(resumed.parameters())
+    train(resumed, first, range(stop))
+    second = make(resumed.parameters())
+    second.load_state_dict(first.state_dict())
+    train(resumed, second, range(stop, end))
+    assert state_subnormals(whole_opt) == 0
+    for a, b in zip(whole.parameters(), resumed.parameters()):
+        assert np.array_equal(a._data, b._data)
+        for key, value in whole_opt.state[a].items():
+            assert np.array_equal(value._data, second.state[b][key]._data), key

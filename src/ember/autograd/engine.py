@@ -89,8 +89,9 @@ def run_backward(
         else:
             leaves.append(edge)
 
-    prev = state.grad_enabled
+    prev, prev_retain = state.grad_enabled, state.retain_graph
     state.grad_enabled = create_graph
+    state.retain_graph = retain_graph  # a replayed call frees its saved values as it goes
     anomaly = process.anomaly
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -121,7 +122,7 @@ def run_backward(
                         or gi.dtype is not dtype
                         or anomaly
                     ):
-                        gi = _conform(node, edge, gi, arrays)
+                        gi = _conform(node, edge, gi, shape, dtype, arrays)
                     if needed is not None and edge not in needed and edge not in targets:
                         continue
                     old = pending.get(edge)
@@ -139,7 +140,7 @@ def run_backward(
         for leaf in leaves:
             _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
-        state.grad_enabled = prev
+        state.grad_enabled, state.retain_graph = prev, prev_retain
 
     if inputs is None:
         return None
@@ -218,40 +219,38 @@ def _run_node_hooks(node: Node, g: Any, create_graph: bool) -> Any:
     return t if create_graph else _as_array(t)
 
 
-def _conform(node: Node, edge: Any, gi: Any, arrays: bool) -> Any:
-    """Make the gradient for the input of ``edge`` an array (a tensor under create_graph) of that
-    input's shape and dtype (reducing a broadcast gradient), and check it for NaN/Inf under
-    anomaly detection."""
-    # The first input with this edge (an edge that appears twice is one tensor: same shape).
-    i = next(k for k, e in enumerate(node.next) if e is edge)
-    shape, dtype = node.shapes[i], node.dtypes[i]
-    if arrays:
-        gi = _as_array(gi)
-        if gi.shape != shape:
-            gi = _reduced(node, i, gi, shape, lambda: sum_to_shape(gi, shape))
-        if gi.dtype != dtype:
-            gi = gi.astype(dtype)
-        data = gi
-    else:
-        gi = _as_tensor(gi)
-        if gi._data.shape != shape:
-            gi = _reduced(node, i, gi, shape, lambda: gi.sum_to_size(shape))
-        if gi._data.dtype != dtype:
-            gi = gi.to(dtype)
-        data = gi._data
+def _conform(node: Node, edge: Any, gi: Any, shape: tuple, dtype: Any, arrays: bool) -> Any:
+    """Make the gradient for the input of ``edge`` (of ``shape`` and ``dtype``) an array (a
+    tensor under create_graph) of that shape and dtype (reducing a broadcast gradient), and check
+    it for NaN/Inf under anomaly detection."""
+    try:
+        if arrays:
+            gi = _as_array(gi)
+            if gi.shape != shape:
+                gi = sum_to_shape(gi, shape)
+            if gi.dtype != dtype:
+                gi = gi.astype(dtype)
+            data = gi
+        else:
+            gi = _as_tensor(gi)
+            if gi._data.shape != shape:
+                gi = gi.sum_to_size(shape)
+            if gi._data.dtype != dtype:
+                gi = gi.to(dtype)
+            data = gi._data
+    except ValueError:
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input "
+            f"{_index(node, edge)}, which cannot be reduced to the input's shape {tuple(shape)}"
+        ) from None
     if process.anomaly and not np.all(np.isfinite(data)):
-        _raise_anomaly(node, i)
+        _raise_anomaly(node, _index(node, edge))
     return gi
 
 
-def _reduced(node: Node, i: int, gi: Any, shape: tuple, reduce: Any) -> Any:
-    try:
-        return reduce()
-    except ValueError:
-        raise RuntimeError(
-            f"{node.name()} returned a gradient of shape {tuple(gi.shape)} for input {i}, "
-            f"which cannot be reduced to the input's shape {tuple(shape)}"
-        ) from None
+def _index(node: Node, edge: Any) -> int:
+    """The first input of ``node`` with this edge (an edge that appears twice is one tensor)."""
+    return next(k for k, e in enumerate(node.next) if e is edge)
 
 
 def _raise_anomaly(node: Node, i: int) -> None:

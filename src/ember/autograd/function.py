@@ -326,7 +326,7 @@ def _apply_recorded(
         fwd_args, out, out_obj = _run_user_forward(cls, ctx, args)  # type: ignore[assignment]
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    recorded = ctx._recorded = record and is_floating(out.dtype)
+    recorded = ctx._recorded = record and (out.dtype.kind == "f" or is_floating(out.dtype))
     result = T._make(out, ctx if recorded else None, recorded)
     if ctx._saved:
         _resolve_saved(ctx, args, fwd_args, out_obj, out)

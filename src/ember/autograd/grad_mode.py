@@ -43,6 +43,7 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self._grad, self._inference, self._forward_ad = True, False, False
         self._tracer: Any = None
+        self.retain_graph = False  # set by the engine during a backward
         self.record, self.special = True, False
         self.autocast: Any = None  # the dtype of ember.autocast("cpu") while it is on
 

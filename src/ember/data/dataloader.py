@@ -12,11 +12,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -25,8 +24,10 @@ from ..backend import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .fetch import make_fetcher
-from .multiprocess import MultiProcessIterator
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+if TYPE_CHECKING:  # multiprocessing loads with the first worker (about 3 MiB it costs at import)
+    from .multiprocess import MultiProcessIterator
 
 __all__ = ["DataLoader", "default_collate", "default_convert"]
 
@@ -174,6 +175,8 @@ class DataLoader(Generic[T_co]):
             self._iterator.reset()
             return self._iterator
         _check_worker_number(self.num_workers)
+        from .multiprocess import MultiProcessIterator
+
         iterator = MultiProcessIterator(self, self._base_seed())
         if self.persistent_workers:
             self._iterator = iterator
@@ -253,6 +256,8 @@ def _check_worker_options(
                 f"(num_workers > 0), but got num_workers={num_workers}"
             )
         if isinstance(multiprocessing_context, str):
+            import multiprocessing
+
             methods = multiprocessing.get_all_start_methods()
             if multiprocessing_context not in methods:
                 raise ValueError(

@@ -16,7 +16,7 @@ import numpy as np
 from ..autograd import function
 from ..autograd.function import _FREED, Function, Node
 from ..tensor import Tensor
-from .codegen import Generated
+from .plan import Plan
 from .signature import unflatten
 from .tracer import INPUT, OP, Recording
 
@@ -33,12 +33,12 @@ class CompiledFunction(Function):
         saved = ctx._saved
         if saved is None:
             raise RuntimeError(function._FREED)
-        generated, ctxs, pending = saved
+        plan, ctxs, pending = saved
         if pending is None:
-            return generated.backward(ctxs, (grad_out,))
+            return plan.backward(ctxs, (grad_out,))
         seeds = tuple(pending)
         pending[:] = [None] * len(pending)
-        return generated.backward(ctxs, seeds)
+        return plan.backward(ctxs, seeds)
 
     @staticmethod
     def backward(ctx: Node, *grads: Any) -> Any:
@@ -66,18 +66,18 @@ class Program:
 
     def __init__(self, rec: Recording) -> None:
         self.rec = rec
-        self.gen = Generated(rec)
-        contributions = self.gen.contributions
+        self.plan = Plan(rec)
+        contributions = self.plan.contributions
         self.edge_index = [x for x, _, _ in contributions]
         self.edge_shapes = [shape for _, shape, _ in contributions]
         self.edge_dtypes = [dtype for _, _, dtype in contributions]
-        self.n_seeds = len(self.gen.seeds)
+        self.n_seeds = len(self.plan.seeds)
 
     def run(self, inputs: list) -> Any:
         """Replay on ``inputs`` (the call's tensors, matching the recording's signature)."""
         rec = self.rec
-        gen = self.gen
-        outs, ctxs = gen.forward([t._data for t in inputs], rec.captured)
+        plan = self.plan
+        outs, ctxs = plan.forward([t._data for t in inputs], rec.captured)
         nodes: dict = {}
         if self.n_seeds:
             nodes = self._nodes(inputs, ctxs)
@@ -108,11 +108,11 @@ class Program:
         node.needs_input_grad = [True] * len(node.next)
         node._recorded = True
         node.seq = next(function._sequence)
-        seeds = self.gen.seeds
+        seeds = self.plan.seeds
         if len(seeds) == 1:
-            node._saved = (self.gen, ctxs, None)
+            node._saved = (self.plan, ctxs, None)
             return {n: node for n in seeds}
-        node._saved = (self.gen, ctxs, [None] * len(seeds))
+        node._saved = (self.plan, ctxs, [None] * len(seeds))
         out = {}
         for n, k in seeds.items():
             o = Node(CompiledOutput)

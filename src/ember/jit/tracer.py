@@ -9,10 +9,13 @@ replay (``escape``): then the rest of the call runs eagerly and the function fal
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from ..autograd.function import Node, _apply_recorded
@@ -53,9 +56,9 @@ class OpStep:
     shapes: tuple
     dtypes: tuple
     wrap: tuple
-    scalar_out: bool
     node: int | None = None
     edges: list = field(default_factory=list)
+    forward: Any = None  # cls.forward, or what rebuilds an argument from arrays (Derived)
 
 
 @dataclass(eq=False)
@@ -84,6 +87,23 @@ class Recording:
     ext_source: list  # per external edge: (INPUT, i) or (CAPTURED, j)
     spec: Any  # the output structure
     outputs: list  # per output tensor: (INPUT, i) / (CAPTURED, j) / (OP, slot, node or None)
+
+
+class Derived:
+    """The "op" of a slot rebuilt from arrays of other slots (see ``Tracer._derived``)."""
+
+
+def _rebuild(kind: type | None, parts: list, ctx: Any, *roots: Any) -> Any:
+    values = []
+    for part in parts:
+        if part[0] == "const":
+            values.append(part[1])
+        elif part[0] == "slot":
+            values.append(roots[part[1]])
+        else:
+            _, k, shape, dtype, strides, offset = part
+            values.append(np.ndarray(shape, dtype, buffer=roots[k], offset=offset, strides=strides))
+    return values[0] if kind is None else kind(values)
 
 
 def user_frame() -> tuple[str, int]:
@@ -174,7 +194,10 @@ class Tracer:
                 if isinstance(a, (list, tuple)) and any(isinstance(x, Tensor) for x in a):
                     self.escape(f"{cls.__name__} given tensors inside a {type(a).__name__}")
                     return _apply_recorded(cls, args, fwd_args, record)
-                slots.append(Const(a))
+                derived = self._derived(a, cls)
+                if state.tracer is not self:
+                    return _apply_recorded(cls, args, fwd_args, record)
+                slots.append(Const(a) if derived is None else derived)
         ctx = Node(cls)
         self.in_op = True
         result = _apply_recorded(cls, args, fwd_args, record, ctx)
@@ -192,7 +215,7 @@ class Tracer:
             tuple(ctx.shapes),
             tuple(ctx.dtypes),
             tuple(v is not None for v in ctx._versions) if saved else (),
-            out.ndim == 0,
+            forward=cls.forward,
         )
         if result.grad_fn is ctx:
             step.node = len(self.nodes)
@@ -202,6 +225,43 @@ class Tracer:
         step.out = self._new_slot(out, (OP, len(self.steps)))
         self.steps.append(step)
         return result
+
+    def _derived(self, value: Any, cls: type) -> int | None:
+        """A non-tensor argument holding arrays of the call's tensors (index ops pass an index
+        tensor's array, or a view of it): a slot that rebuilds it from each replay's arrays.
+        None for a true constant."""
+        items = value if type(value) in (tuple, list) else (value,)
+        parts: list = []
+        roots: list = []
+        for item in items:
+            part = self._array_part(item, roots) if type(item) is np.ndarray else None
+            if part is not None and item.dtype == np.bool_ and getattr(cls, "shape_from_masks", 0):
+                self.escape(f"{cls.__name__} with a boolean mask (an output shape set by data)")
+                return None
+            parts.append(("const", item) if part is None else part)
+        if not roots:
+            return None
+        kind = type(value) if type(value) in (tuple, list) else None
+        rebuild = functools.partial(_rebuild, kind, parts)
+        step = OpStep(Derived, roots, -1, False, (), (), (), (), forward=rebuild)
+        step.out = self._new_slot(value, (OP, len(self.steps)))
+        self.steps.append(step)
+        return step.out
+
+    def _array_part(self, a: np.ndarray, roots: list) -> tuple | None:
+        s = self.slot_of.get(id(a))
+        if s is not None:
+            roots.append(s)
+            return ("slot", len(roots) - 1)
+        root = a
+        while root.base is not None:
+            root = root.base
+        s = self.slot_of.get(id(root))
+        if s is None or not isinstance(root, np.ndarray) or not root.flags.c_contiguous:
+            return None
+        roots.append(s)
+        offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return ("view", len(roots) - 1, a.shape, a.dtype, a.strides, offset)
 
     def wrote(self, target: Tensor, source: Tensor, result: Tensor) -> None:
         """``target`` was overwritten with ``result`` by an in-place op (``Tensor._inplace``)."""

@@ -2,12 +2,13 @@
 
 ``conv2d`` copies a strided view of the padded input once into a (C*kh*kw, N*Ho*Wo) matrix (im2col)
 and does one matmul. Its two derivatives are ops too: ``conv_transpose2d`` (the adjoint in the
-input: a matmul per kernel row, then kh*kw strided adds, col2im) and ``Conv2dWeight`` (the adjoint
-in the weight: one matmul). They are the three bilinear maps of <conv2d(x, w), y>, so each rule is
-written with the other two and derivatives of any order work. ``_Windows`` (the window geometry)
+input: a matmul per kernel row, then kh*kw adds, col2im: whole shifted planes where the size is
+kept, strided views otherwise) and ``Conv2dWeight`` (the adjoint in the weight: one matmul).
+They are the three bilinear maps of <conv2d(x, w), y>, so each rule is written with the other two
+and derivatives of any order work. ``_Windows`` (the window geometry)
 and the argument helpers here serve the pooling ops too. Winograd F(2x2, 3x3), other GEMM
-orientations and fewer im2col/col2im copies were measured against these kernels and lost in the
-CNN training step (benchmarks/README.md, "The CNN step").
+orientations and other im2col copies were measured against these kernels and lost in the CNN
+training step (benchmarks/README.md, "The CNN step").
 """
 
 from __future__ import annotations
@@ -128,19 +129,48 @@ def _conv(cols: Any, w: Any, b: Any, g: _Windows) -> Any:
 
 
 def _conv_input(yt: Any, w: Any, g: _Windows) -> Any:
-    """The adjoint of conv2d in its input (``yt`` from _by_group): col2im, kh*kw strided adds of
-    the columns W^T yt, made one kernel row at a time into one reused buffer."""
+    """The adjoint of conv2d in its input (``yt`` from _by_group): col2im, kh*kw adds of the
+    columns W^T yt, made one kernel row at a time into one reused buffer. Where the windows keep
+    the input's size (stride 1, no dilation, 'same' padding) each add is one shifted add per
+    channel over the whole batch (_add_shifted); otherwise strided adds into a padded buffer."""
     gr, (kh, kw), (ho, wo) = g.groups, g.kernel, g.out_hw
     og, cg, n = yt.shape[1], w.shape[1], yt.shape[2] // (ho * wo)
     w_rows = w.reshape(gr, og, cg, kh, kw).transpose(3, 0, 2, 4, 1).reshape(kh, gr, cg * kw, og)
     cols = xp.empty((gr, cg * kw, yt.shape[2]), yt.dtype)
-    buf = xp.zeros((gr * cg, n, *g.padded_hw), yt.dtype)  # (C, N, Hp, Wp): contiguous adds
-    views = g.views(buf)
+    flat = g.stride == (1, 1) and g.dilation == (1, 1) and g.out_hw == tuple(g.in_hw)
+    buf = xp.zeros((gr * cg, n * ho * wo) if flat else (gr * cg, n, *g.padded_hw), yt.dtype)
+    views = None if flat else g.views(buf)  # (C, N, Hp, Wp): contiguous adds
     for i in range(kh):
         by_column = xp.matmul(w_rows[i], yt, out=cols).reshape(gr * cg, kw, n, ho, wo)
         for j in range(kw):
-            views[i * kw + j] += by_column[:, j]
+            if flat:
+                _add_shifted(buf, by_column[:, j], i, j, g)
+            else:
+                views[i * kw + j] += by_column[:, j]
+    if flat:
+        return xp.ascontiguousarray(buf.reshape(gr * cg, n, ho, wo).transpose(1, 0, 2, 3))
     return g.cropped(buf.transpose(1, 0, 2, 3))
+
+
+def _add_shifted(out: Any, src: Any, i: int, j: int, g: _Windows) -> None:
+    """out (C, N*H*W) += src (C, N, H, W) moved by kernel tap (i, j) of a stride-1 convolution
+    that keeps the size: one contiguous add per channel. The rows and columns of ``src`` that the
+    move would carry past an edge (into the next row or image) are zeroed first."""
+    (h, w), top, left = g.in_hw, g.pad[0], g.pad[2]
+    shift = (i - top) * w + (j - left)
+    size = out.shape[1]
+    if abs(shift) >= size:
+        return
+    first_row, first_col = min(h, max(0, top - i)), min(w, max(0, left - j))
+    src[:, :, :first_row] = 0
+    src[:, :, max(first_row, h + top - i) :] = 0
+    src[..., :first_col] = 0
+    src[..., max(first_col, w + left - j) :] = 0
+    moved = src.reshape(src.shape[0], size)
+    if shift >= 0:
+        out[:, shift:] += moved[:, : size - shift]
+    else:
+        out[:, :shift] += moved[:, -shift:]
 
 
 def _conv_weight(cols: Any, y: Any, yt: Any, g: _Windows) -> Any:

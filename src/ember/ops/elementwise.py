@@ -92,14 +92,17 @@ def _raise_unbroadcastable(op: str, args: tuple) -> None:
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
-    if not (
-        type(a) is xp.ndarray
-        and (
+    if type(a) is xp.ndarray:
+        keep = (
             a.dtype == b.dtype
             if type(b) is xp.ndarray
             else (type(b) is float or type(b) is int) and is_floating(a.dtype)
+        ) and (not floating or is_floating(a.dtype))
+    else:  # a Python number first (``lr * grad``, ``1 - p``)
+        keep = (
+            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and is_floating(b.dtype)
         )
-    ) or (floating and not is_floating(a.dtype)):
+    if not keep:
         # The common cases skip this call: same dtypes, a float array with a Python number.
         a, b = _promote(a, b, floating)
     try:
@@ -237,9 +240,16 @@ class Pow(Op):
     @staticmethod
     @_quiet
     def forward(ctx, a, b):
-        out = _binary(xp.power, "pow", a, b)
+        out = _power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        a, b, _ = ctx.saved_arrays
+        if type(a) is not xp.ndarray or (type(b) is not int and type(b) is not float) or b == 0:
+            return Op.backward_arrays(ctx, grad_out)  # the tensor rule
+        return grad_out * (b * _power(a, b - 1)), None  # _pow_da on arrays (the engine is quiet)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -256,6 +266,21 @@ class Pow(Op):
             None if ta is None else ta * _pow_da(a, b),
             None if tb is None else tb * _pow_db(a, b, out),
         )
+
+
+def _power(a: Any, b: Any) -> Any:
+    """a ** b on arrays. A float32/float64 array to the Python power 2 or 3 is the product of its
+    factors, as PyTorch computes it (bit for bit; x**3 by ``pow`` differs in the last bit for a
+    quarter of the values) and several times faster than ``pow``."""
+    if type(a) is xp.ndarray and (type(b) is int or type(b) is float) and a.dtype in _PRODUCTS:
+        if b == 2:
+            return a * a
+        if b == 3:
+            return a * a * a
+    return _binary(xp.power, "pow", a, b)
+
+
+_PRODUCTS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 
 def _pow_da(a: Any, b: Any) -> Any:

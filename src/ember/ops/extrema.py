@@ -98,8 +98,7 @@ class _IndexOf(Op):
             return xp.full((1,) * a.ndim if keepdim else (), out, xp.int64)
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"{name}: dim must be an int or None, got {dim!r}")
-        if a.ndim == 0:
-            reduce_dims(dim, 0, name)
+        if a.ndim == 0:  # dim was checked above (0 or -1)
             return xp.zeros((), xp.int64)
         (axis,) = normalize_dims(dim, a.ndim, name)
         return cls._pick(a, axis=axis, keepdims=keepdim).astype(xp.int64)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..autograd import function
 from ..autograd.function import Op
+from ..autograd.grad_mode import state
 from ..backend import xp
 from .shape import as_view, sized_dim, wrap_dim
 
@@ -47,6 +48,8 @@ def _index_item(item: Any, op: str) -> Any:
     tensor = type(item) is function._Tensor
     arr = item._data if tensor else xp.asarray(item)
     if arr.dtype.kind in "iu":
+        if arr.ndim == 0 and tensor and state.tracer is not None:
+            state.tracer.escape("a 0-d tensor used as an index")
         return int(arr) if arr.ndim == 0 else arr
     if arr.dtype.kind == "b":
         return arr
@@ -80,6 +83,8 @@ def _add_at(out: Any, index: tuple, values: Any) -> None:
 
 class Getitem(Op):
     """a[index];  da = zeros shaped like a with g added at index."""
+
+    shape_from_masks = True  # a boolean index picks a number of entries set by data
 
     @staticmethod
     def forward(ctx, a, index):

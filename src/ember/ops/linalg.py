@@ -22,7 +22,8 @@ __all__ = ["addmm", "bmm", "dot", "einsum", "linear", "matmul", "mm", "norm", "o
 
 
 def _shape(a: Any) -> tuple[int, ...]:
-    return tuple(xp.shape(a))
+    data = getattr(a, "_data", None)  # a tensor's array: its shape without building a Size
+    return data.shape if data is not None else tuple(xp.shape(a))
 
 
 def _check_dtypes(op: str, *operands: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..autograd.function import Op
 from ..backend import is_floating, xp
+from .args import constant
 from .elementwise import _promote
 
 __all__ = [
@@ -58,8 +59,11 @@ def apply_reduction(loss: Any, reduction: str) -> Any:
     return total if reduction == "sum" else divide_or_nan(total, loss.numel())
 
 
-def divide_or_nan(total: Any, count: float) -> Any:
-    """total / count, or NaN (as PyTorch gives) when there is nothing to average over."""
+def divide_or_nan(total: Any, count: Any) -> Any:
+    """total / count, or NaN (as PyTorch gives) when there is nothing to average over (a count
+    that is a tensor divides as is: 0 / 0 is NaN)."""
+    if not isinstance(count, (int, float)):
+        return total / count
     return total / float(count) if count else total + _NAN
 
 
@@ -211,20 +215,22 @@ class SmoothL1Loss(_PointwiseLoss):
 
 
 def _pointwise_constant(op: str, name: str, value: Any, input: Any, target: Any) -> Any:
-    """An optional weight-like tensor as a constant array broadcast to the loss's shape."""
+    """An optional weight-like tensor, outside the graph, in the loss's dtype (it must broadcast
+    to the loss's shape)."""
     if value is None:
         return None
     shape = xp.broadcast_shapes(tuple(input.shape), tuple(target.shape))
-    v = xp.asarray(value)
+    v = value.detach() if hasattr(value, "detach") else constant(value)
     try:
-        fits = xp.broadcast_shapes(v.shape, shape) == shape
+        fits = xp.broadcast_shapes(tuple(v.shape), shape) == shape
     except ValueError:
         fits = False
     if not fits:
         raise ValueError(
-            f"{op}: {name} of shape {v.shape} cannot be broadcast to the input shape {shape}"
+            f"{op}: {name} of shape {tuple(v.shape)} cannot be broadcast to the input shape {shape}"
         )
-    return v.astype(xp.result_type(xp.asarray(input).dtype, xp.asarray(target).dtype), copy=False)
+    dtype = xp.result_type(input._data.dtype, target._data.dtype)
+    return v if v._data.dtype == dtype else v.to(dtype)
 
 
 def binary_cross_entropy(
@@ -246,7 +252,7 @@ def binary_cross_entropy(
     reduction = check_reduction(op, reduction, size_average, reduce)
     _check_binary(op, input, target)
     for name, values in (("input", input), ("target", target)):
-        a = xp.asarray(values)
+        a = xp.asarray(getattr(values, "_data", values))  # a check only: replays skip it
         if not ((a >= 0) & (a <= 1)).all():
             raise ValueError(f"{op}: all elements of {name} should be between 0 and 1")
     w = _pointwise_constant(op, "weight", weight, input, target)
@@ -422,7 +428,7 @@ def kl_div(
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        loss = target * ((target + (xp.asarray(target) == 0)).log() - input)
+        loss = target * ((target + (target == 0)).log() - input)
     if reduction != "batchmean":
         return apply_reduction(loss, reduction)
     total = loss.sum()

@@ -187,36 +187,72 @@ def _class_dim(op: str, input: Any) -> int:
     return 1 if input.ndim > 1 else 0
 
 
+class ClassCoefficients(Op):
+    """For class-index targets t: A (the input's shape) with loss = -sum_c A_c log p_c, the class
+    weight times the smoothed one-hot of t (0 where t is ignored); with ``divisor``, the mean's
+    divisor instead: the summed weights of the targets that count (0-d). No gradient: an op so
+    that a recording of ``ember.compile`` computes it again from each call's targets."""
+
+    @staticmethod
+    def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, divisor):
+        classes = shape[dim]
+        t = xp.asarray(target)
+        if divisor and weight is None:  # checked by the coefficients' call; a count of 1s
+            return xp.asarray(xp.count_nonzero(t != ignore_index), dtype)
+        if t.dtype.kind not in "iu":
+            raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
+        expected = tuple(shape[:dim] + shape[dim + 1 :])
+        if t.shape != expected:
+            raise ValueError(
+                f"{op}: expected target of shape {expected} for input of shape {shape}, got "
+                f"{t.shape}"
+            )
+        kept = t != ignore_index
+        outside = (t < 0) | (t >= classes)
+        if outside.any():
+            bad = t[kept & outside]
+            if bad.size:
+                raise IndexError(
+                    f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
+                )
+        w = _class_weight(op, weight, classes, dtype)
+        safe = xp.where(kept, t, 0)
+        picked = w[safe] * kept  # the weight of each target; 0 where ignored
+        if divisor:
+            return xp.asarray(picked.sum(), dtype)
+        if smoothing:
+            coef = (smoothing / classes) * (w * kept[..., None])
+        else:
+            coef = xp.zeros((*t.shape, classes), dtype)
+        # At the target class the smoothed one-hot is (1 - eps) + eps / C.
+        at_target = (picked * (1 - smoothing + smoothing / classes)).astype(dtype)
+        if t.ndim == 1:  # what put_along_axis writes, without its index building
+            coef[xp.arange(t.shape[0]), safe] = at_target
+        else:
+            xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
+        return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        return None  # constant in every input
+
+
 def _class_coefficients(
-    op: str, input: Any, dim: int, target: Any, weight: Any, ignore_index: int, smoothing: float
-) -> tuple[Any, float]:
-    """The input-shaped array A with loss = -sum_c A_c log p_c for class-index targets, and the
-    divisor of the mean: the summed weights of the targets that are not ignored."""
-    classes = input.shape[dim]
-    t = xp.asarray(target)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
-    expected = tuple(input.shape[:dim] + input.shape[dim + 1 :])
-    if t.shape != expected:
-        raise ValueError(
-            f"{op}: expected target of shape {expected} for input of shape "
-            f"{tuple(input.shape)}, got {t.shape}"
-        )
-    kept = t != ignore_index
-    bad = t[kept & ((t < 0) | (t >= classes))]
-    if bad.size:
-        raise IndexError(f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes")
-    w = _class_weight(op, weight, classes, input.dtype)
-    safe = xp.where(kept, t, 0)
-    picked = w[safe] * kept  # the weight of each target; 0 where ignored
-    if smoothing:
-        coef = (smoothing / classes) * (w * kept[..., None])
-    else:
-        coef = xp.zeros((*t.shape, classes), input.dtype)
-    # At the target class the smoothed one-hot is (1 - eps) + eps / C.
-    at_target = (picked * (1 - smoothing + smoothing / classes)).astype(input.dtype)
-    xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
-    return xp.moveaxis(coef, -1, dim), float(picked.sum())
+    op: str,
+    input: Any,
+    dim: int,
+    target: Any,
+    weight: Any,
+    ignore_index: int,
+    smoothing: float,
+    mean: bool,
+) -> tuple[Any, Any]:
+    """``ClassCoefficients`` A (a tensor without history) and, for a mean, its divisor (0-d)."""
+    if weight is not None and hasattr(weight, "detach"):
+        weight = weight.detach()
+    args = (target, weight, op, tuple(input.shape), dim, input._data.dtype, ignore_index, smoothing)
+    coef = ClassCoefficients.apply(*args, False)
+    return coef, (ClassCoefficients.apply(*args, True) if mean else None)
 
 
 def _class_weight(op: str, weight: Any, classes: int, dtype: Any) -> Any:
@@ -259,7 +295,7 @@ def cross_entropy(
     indices = tuple(target.shape) != tuple(input.shape)
     if indices:
         coef, total = _class_coefficients(
-            op, input, dim, target, weight, ignore_index, label_smoothing
+            op, input, dim, target, weight, ignore_index, label_smoothing, reduction == "mean"
         )
     elif ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for class-probability targets")
@@ -282,7 +318,7 @@ def _probability_coefficients(
     if smoothing:
         coef = coef * (1 - smoothing) + smoothing / classes
     if weight is not None:
-        _class_weight(op, weight, classes, input.dtype)
+        _class_weight(op, getattr(weight, "_data", weight), classes, input.dtype)  # a check
         coef = coef * weight.to(input.dtype).reshape((classes,) + (1,) * (input.ndim - dim - 1))
     return coef, (input.numel() // classes if classes else 0)
 
@@ -306,7 +342,9 @@ def nll_loss(
     op = "nll_loss"
     reduction = check_reduction(op, reduction, size_average, reduce)
     dim = _class_dim(op, input)
-    coef, total = _class_coefficients(op, input, dim, target, weight, ignore_index, 0.0)
+    coef, total = _class_coefficients(
+        op, input, dim, target, weight, ignore_index, 0.0, reduction == "mean"
+    )
     picked = where(coef != 0, input, 0.0) * -coef  # 0, not nan, for a -inf of another class
     if reduction == "none":
         return picked.sum(dim)

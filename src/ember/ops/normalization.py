@@ -15,15 +15,17 @@ from math import prod
 from typing import Any
 
 from ..autograd.function import Op
-from ..backend import bfloat16, is_floating, xp
+from ..backend import is_floating, xp
+from ..dtypes import is_bfloat16
 
 __all__ = ["batch_norm", "layer_norm"]
 
 
 def _einsum(spec: str, *arrays: Any) -> Any:
     """``xp.einsum``; NumPy's einsum has no bfloat16 loop, so bfloat16 goes through float32."""
-    if arrays[0].dtype == bfloat16:
-        return xp.einsum(spec, *(a.astype(xp.float32) for a in arrays)).astype(bfloat16)
+    if is_bfloat16(arrays[0].dtype):
+        low = arrays[0].dtype
+        return xp.einsum(spec, *(a.astype(xp.float32) for a in arrays)).astype(low)
     return xp.einsum(spec, *arrays)
 
 

@@ -99,6 +99,11 @@ class Sum(Op):
         return (kept(ctx, grad_out).expand(ctx.shapes[0]),) + (None,) * (len(ctx.shapes) - 1)
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        grad = xp.broadcast_to(kept(ctx, grad_out), ctx.shapes[0])  # what expand makes
+        return (grad,) + (None,) * (len(ctx.shapes) - 1)
+
+    @staticmethod
     def jvp(ctx, ta, *_):
         out = ta.sum(ctx.dims, ctx.keepdim)
         return out if ctx.dtype is None else out.to(ctx.dtype)

@@ -35,6 +35,8 @@ class Adadelta(Optimizer):
     tensor([0.9968, 2.0032], requires_grad=True)
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

@@ -25,6 +25,8 @@ class Adagrad(Optimizer):
     construction on, filled with ``initial_accumulator_value``.
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

@@ -30,6 +30,8 @@ class Adam(Optimizer):
     ``p -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``.
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

@@ -27,6 +27,9 @@ class ASGD(Optimizer):
     the average is in ``state["ax"]``, the parameter itself is never replaced by it.
     """
 
+    _elementwise_update = True
+    _scalar_state = frozenset({"step", "eta", "mu"})
+
     def __init__(
         self,
         params: ParamsT,
@@ -63,12 +66,13 @@ class ASGD(Optimizer):
         step = self._count_step(state)
         g = self._direction(param, grad, group)
         lr, lambd = group["lr"], group["lambd"]
-        eta = float(state["eta"].item())
+        eta = float(self._scalar(state, "eta"))
         param *= 1 - lambd * eta
         param -= eta * g
         ax = state["ax"]._data
-        if state["mu"].item() != 1:
-            ax += (param - ax) * state["mu"]._data
+        mu = self._scalar(state, "mu")  # float32, as PyTorch keeps it
+        if mu != 1:
+            ax += (param - ax) * mu
         else:
             ax[...] = param
         state["eta"]._data[...] = lr / (1 + lambd * lr * step) ** group["alpha"]

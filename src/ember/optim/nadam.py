@@ -30,6 +30,9 @@ class NAdam(Optimizer):
     ``p -= lr * (1 - mu_t) / (1 - P_t) * g / d + lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d``.
     """
 
+    _elementwise_update = True
+    _scalar_state = frozenset({"step", "mu_product"})
+
     def __init__(
         self,
         params: ParamsT,
@@ -75,7 +78,7 @@ class NAdam(Optimizer):
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
         state["mu_product"]._data *= mu
-        mu_product = float(state["mu_product"].item())
+        mu_product = float(self._scalar(state, "mu_product"))
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         exp_avg += (1 - beta1) * (g - exp_avg)
         exp_avg_sq *= beta2

@@ -2,8 +2,10 @@
 
 Subclasses give their defaults and one rule, ``_update(param, grad, state, group)``, that changes
 the parameter's array in place with NumPy. The base class walks the groups under ``no_grad``, skips
-parameters without a gradient and bumps each updated parameter's version counter. Every
-``_flush_every`` steps it sets the subnormal entries of the state to zero (see ``_flush_state``).
+parameters without a gradient and bumps each updated parameter's version counter. A rule that is
+elementwise (``_elementwise_update``) also runs once per group on flat buffers (``flat.py``): the
+``foreach``/``fused`` path. Every ``_flush_every`` steps it sets the subnormal
+entries of the state to zero (see ``_flush_state``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import flush_subnormal
 from ..tensor import Tensor
+from .flat import FlatPlans
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -31,8 +34,14 @@ class Optimizer:
     groups, each with its own ``"params"`` and any options that override ``defaults``).
     """
 
+    # The rule is elementwise with scalar hyper-parameters and its scalar state entries are these
+    # 0-d keys: it can run on the concatenation of a group's parameters.
+    _elementwise_update = False
+    _scalar_state = frozenset({"step"})
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        self._flat = FlatPlans()
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
@@ -111,17 +120,24 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         with no_grad():
-            for group in self.param_groups:
+            for index, group in enumerate(self.param_groups):
+                if self._elementwise_update and uses_flat(group):
+                    self._flat.step_group(self, index, group)
+                    continue
                 for p in group["params"]:
                     if p.grad is not None:
-                        check_step_options(group, p)
-                        self._update(p._data, p.grad._data, self.state[p], group)
-                        p._vc[0] += 1
+                        self._step_one(p, group)
         self._flush_state()
         return loss
 
+    def _step_one(self, p: Tensor, group: dict[str, Any]) -> None:
+        """The update of one parameter that has a gradient."""
+        check_step_options(group, p)
+        self._update(p._data, p.grad._data, self.state[p], group)
+        p._vc[0] += 1
+
     _flush_every = 100  # steps between two passes that zero the subnormal entries of the state
-    _steps_since_flush = 0
+    _steps = 0
 
     def _flush_state(self) -> None:
         """Every ``_flush_every`` steps, zero the state entries below the smallest normal float.
@@ -131,11 +147,20 @@ class Optimizer:
         subnormal range, where it sticks at a few multiples of the smallest subnormal: on many
         CPUs every operation on such a value is many times slower. Zeroing them changes results
         by float rounding at most (Adam moves such a parameter by under ``lr * 1.2e-38 / eps``),
-        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time."""
-        self._steps_since_flush += 1
-        if self._steps_since_flush < self._flush_every:
+        and one pass costs about a third of an Adam step, so 0.3% of the optimizer's time.
+
+        The clock is the step count kept in the state (of the first parameter that has one), so a
+        run resumed from a ``state_dict`` flushes at the same steps as one that was never
+        stopped; an optimizer without a step count in its state (SGD) counts its own steps."""
+        first = next(iter(self.state.values()), None)
+        step = None if first is None else first.get("step")
+        if step is None:
+            self._steps += 1
+            count = self._steps
+        else:
+            count = int(step._data if isinstance(step, Tensor) else step)
+        if count % self._flush_every:
             return
-        self._steps_since_flush = 0
         for state in self.state.values():
             for value in state.values():
                 if isinstance(value, Tensor) and value.ndim:
@@ -170,8 +195,15 @@ class Optimizer:
     @staticmethod
     def _count_step(state: dict[str, Any]) -> float:
         """Advance the step counter in ``state`` and return its new value."""
-        state["step"]._data += 1
-        return float(state["step"].item())
+        step = state["step"]._data
+        step += 1
+        return step.item(0)
+
+    @staticmethod
+    def _scalar(state: dict[str, Any], key: str) -> np.generic:
+        """The value of a scalar state entry (on flat buffers the entry holds one equal slot per
+        parameter)."""
+        return state[key]._data.flat[0]
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -228,6 +260,7 @@ class Optimizer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._flat = FlatPlans()
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -279,7 +312,8 @@ def torch_options(
 ) -> dict[str, bool | None]:
     """PyTorch's implementation switches, kept in the param groups as PyTorch keeps them.
 
-    ``foreach`` picks PyTorch's batched kernels; here every choice runs the same NumPy update.
+    ``foreach=True`` picks the update on flat buffers, ``False`` or ``None`` (the default, as
+    PyTorch's on the CPU) the per-parameter loop; both give the same bits (see ``uses_flat``).
     ``capturable`` and ``differentiable`` are accepted, and ``step`` then fails as PyTorch's does
     on a CPU-only machine (see ``check_step_options``)."""
     return {"foreach": foreach, "capturable": capturable, "differentiable": differentiable}
@@ -288,13 +322,22 @@ def torch_options(
 def fused_option(
     fused: bool | None, foreach: bool | None, differentiable: bool
 ) -> dict[str, bool | None]:
-    """PyTorch's ``fused`` switch (one kernel for the whole update; the same NumPy update here),
-    with PyTorch's errors for the combinations it refuses."""
+    """PyTorch's ``fused`` switch (one kernel for the whole update; here the update on flat
+    buffers, as ``foreach``), with PyTorch's errors for the combinations it refuses."""
     if fused and differentiable:
         raise RuntimeError("`fused` does not support `differentiable`")
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     return {"fused": fused}
+
+
+def uses_flat(group: dict[str, Any]) -> bool:
+    """Whether ``group`` steps on flat buffers: with ``foreach=True`` or ``fused=True``, never with
+    ``differentiable`` or ``capturable`` (their per-parameter step raises PyTorch's errors). The
+    default (both None) is the per-parameter loop, as PyTorch's default on the CPU."""
+    if group.get("differentiable") or group.get("capturable"):
+        return False
+    return bool(group.get("foreach") or group.get("fused"))
 
 
 def check_step_options(group: dict[str, Any], param: Tensor) -> None:

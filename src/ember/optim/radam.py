@@ -32,6 +32,8 @@ class RAdam(Optimizer):
     ``r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))``.
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

@@ -25,6 +25,8 @@ class RMSprop(Optimizer):
     ``b = momentum * b + g / d; p -= lr * b`` with momentum, else ``p -= lr * g / d``.
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

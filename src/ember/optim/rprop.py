@@ -20,6 +20,8 @@ class Rprop(Optimizer):
     step sizes (starting at ``lr``) stay within ``step_sizes``; ``p -= sign(g) * step_size``.
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,

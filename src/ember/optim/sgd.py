@@ -27,6 +27,8 @@ class SGD(Optimizer):
     tensor([0.9000, 2.1000], requires_grad=True)
     """
 
+    _elementwise_update = True
+
     def __init__(
         self,
         params: ParamsT,
