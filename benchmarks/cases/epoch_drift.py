@@ -1,7 +1,8 @@
 """Whether training speed stays flat over the default ``ember train`` MLP run: the last of its 15
 epochs over the first, in CPU time, read from the result that ``python -m benchmarks.epoch_times``
 writes. That run trains 15 epochs per variant (minutes on a quiet machine), too long to repeat
-inside ``make bench``: run it first, then ``make bench`` reports and checks its ratio.
+inside ``make bench``: run it first (``make bench-epochs``), then ``make bench`` reports and checks
+its ratio.
 ``--quick`` instead times 3 epochs of the same run on 600 synthetic images."""
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ def run(quick: bool) -> list[Measurement]:
     if quick:
         return [Measurement(CASE, "ember", "ratio", [_quick_ratio()])]
     if not RESULT.exists():
-        print(f"  no {RESULT.name}: run python -m benchmarks.epoch_times first")
+        print(f"  no {RESULT.name}: run make bench-epochs first")
         return []
     result = json.loads(RESULT.read_text())
     ember = result["results"].get("ember")
     if ember is None or result["epochs_done"] < result["args"]["epochs"]:
-        print(f"  {RESULT.name} holds no complete ember run: run python -m benchmarks.epoch_times")
+        print(f"  {RESULT.name} holds no complete ember run: run make bench-epochs")
         return []
     return [Measurement(CASE, "ember", "ratio", [ember["last_over_first_cpu"]])]
 
