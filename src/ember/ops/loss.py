@@ -13,7 +13,7 @@ from typing import Any
 from ..autograd.function import Op
 from ..backend import is_floating, xp
 from .args import constant
-from .elementwise import _promote
+from .elementwise import _promote, where
 
 __all__ = [
     "binary_cross_entropy",
@@ -60,10 +60,12 @@ def apply_reduction(loss: Any, reduction: str) -> Any:
 
 
 def divide_or_nan(total: Any, count: Any) -> Any:
-    """total / count, or NaN (as PyTorch gives) when there is nothing to average over (a count
-    that is a tensor divides as is: 0 / 0 is NaN)."""
+    """total / count, or NaN (as PyTorch gives) when there is nothing to average over. A count
+    that is a tensor picks between the two with ``where``, so that a zero count gives a NaN loss
+    with a zero gradient, as PyTorch's (dividing by it would send inf * 0 = NaN back)."""
     if not isinstance(count, (int, float)):
-        return total / count
+        empty = count == 0
+        return where(empty, total + _NAN, total / where(empty, 1.0, count))
     return total / float(count) if count else total + _NAN
 
 
