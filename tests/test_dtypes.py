@@ -174,6 +174,7 @@ def test_low_precision_normalization_follows_torch(torch, name, layer):
         np.testing.assert_allclose(ours / scale, theirs / scale, atol=2e-2)
 
 
+@pytest.mark.slow
 def test_bfloat16_loads_ml_dtypes_on_first_use():
     """``import ember`` leaves ml_dtypes (and safetensors, multiprocessing) unloaded: a float32
     program never pays their memory. bfloat16 works as before once used, also on an array that

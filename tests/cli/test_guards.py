@@ -131,6 +131,7 @@ def test_resume_with_other_settings_refuses_in_one_line(trained, tmp_path, capsy
     assert "--epochs 1 (now 2)" in line and "schedule's length" in line
 
 
+@pytest.mark.slow
 def test_resume_without_a_schedule_may_run_longer(tmp_path, capsys):
     args = ["train", *SMALL, "--schedule", "none", "--out", str(tmp_path)]
     assert main([*args, "--epochs", "1"]) == 0

@@ -34,6 +34,7 @@ def test_train_writes_metrics_checkpoint_and_plots(tmp_path, capsys):
     assert (tmp_path / "loss.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_eval_reports_accuracy_and_confusion_matrix(tmp_path, capsys):
     main(["train", *SMALL, "--epochs", "1", "--out", str(tmp_path), "--model", "cnn"])
     capsys.readouterr()

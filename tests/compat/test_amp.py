@@ -90,6 +90,7 @@ def _train(lib, scaler_device, poison_steps):
     return w.detach().numpy().copy(), scales, scaler.state_dict()
 
 
+@pytest.mark.slow
 def test_cpu_grad_scaler_matches_torch():
     ours = _train(ember, "cpu", {2})
     theirs = _train(torch, "cpu", {2})

@@ -188,6 +188,7 @@ def test_timeout():
         next(iter(loader))
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_every_worker():
     loader = DataLoader(Sleepy(), num_workers=2)
     timer = threading.Timer(0.3, _thread.interrupt_main)

@@ -45,6 +45,7 @@ def test_unused_parameters_buffers_and_state_dict(scenarios):
     _ok(scenarios, "ddp_behaviour")
 
 
+@pytest.mark.slow
 def test_models_that_differ_across_ranks_fail_naming_the_difference():
     result = run_worker("mismatch")
     assert result.returncode != 0
@@ -53,6 +54,7 @@ def test_models_that_differ_across_ranks_fail_naming_the_difference():
     assert "rank 1 has parameter '0.weight' of shape (5, 3)" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_rank_that_raises_ends_the_whole_job_quickly():
     start = time.monotonic()
     result = run_worker("failing_rank", timeout=60)

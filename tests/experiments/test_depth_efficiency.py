@@ -26,6 +26,7 @@ def test_tent_has_2_to_the_k_pieces():
     assert np.count_nonzero(np.diff(slopes)) + 1 == 32
 
 
+@pytest.mark.slow
 def test_quick_run_writes_its_files_and_the_exact_network_has_no_error(run_quick, has_matplotlib):
     result, out, printed = run_quick("depth-efficiency")
     k = de.QUICK["k"]

@@ -17,6 +17,7 @@ from .test_pretraining import DATA
 HAS_PLOTS = importlib.util.find_spec("matplotlib") is not None
 
 
+@pytest.mark.slow
 def test_quick_run_writes_images_and_summary(tmp_path):
     args = ["demo", "features", "--quick", "--data", DATA, "--out", str(tmp_path)]
     assert main([*args, "--units", "16", "--no-progress"]) == 0

@@ -7,6 +7,7 @@ import ember
 from ember.experiments import loss_landscape as ll
 
 
+@pytest.mark.slow
 def test_quick_run_interpolates_between_the_trained_solutions(run_quick, has_matplotlib):
     result, out, printed = run_quick("loss-landscape")
     alphas = np.array(result["alphas"])

@@ -58,6 +58,7 @@ def _table(out):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_quick_grid_writes_every_cell_with_errors_in_range(quick):
     grid = pt.PRESETS["quick"]
     runs = _runs(quick)
@@ -77,6 +78,7 @@ def test_quick_grid_writes_every_cell_with_errors_in_range(quick):
     _say_if_synthetic()
 
 
+@pytest.mark.slow
 def test_resume_adds_only_the_missing_seed(quick):
     before = _runs(quick)
     args = ["demo", "pretraining", "--quick", "--data", DATA, "--out", str(quick)]

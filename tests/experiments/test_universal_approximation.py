@@ -10,6 +10,7 @@ import pytest
 from ember.experiments import universal_approximation as ua
 
 
+@pytest.mark.slow
 def test_quick_run_writes_its_files_and_more_units_fit_better(run_quick, has_matplotlib):
     result, out, printed = run_quick("universal-approximation")
     rows = result["results"]
@@ -24,6 +25,7 @@ def test_quick_run_writes_its_files_and_more_units_fit_better(run_quick, has_mat
     assert (out / "universal_approximation.png").exists() == has_matplotlib
 
 
+@pytest.mark.slow
 def test_the_function_and_interval_given_are_used(run_quick):
     args = ["--function", "x**2", "--interval", "0", "2", "--units", "2", "--steps", "5"]
     result, _, _ = run_quick("universal-approximation", *args)

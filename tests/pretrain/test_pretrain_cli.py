@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 import ember
 from ember.cli.main import main
@@ -11,6 +12,7 @@ from ember.cli.train import build_model
 SMALL = ["--data", "synthetic", "--hidden", "24,12", "--batch-size", "50", "--no-progress"]
 
 
+@pytest.mark.slow
 def test_pretrain_then_fine_tune(tmp_path, capsys):
     pre, tuned = tmp_path / "pre", tmp_path / "tuned"
     args = ["pretrain", *SMALL, "--method", "rbm", "--epochs", "2", "--out", str(pre)]

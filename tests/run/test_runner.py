@@ -58,6 +58,7 @@ def run_here(torch_view, tmp_path, monkeypatch, capsys):
     return run
 
 
+@pytest.mark.slow
 def test_the_script_sees_what_python_gives_it(tmp_path):
     (tmp_path / "helper.py").write_text("VALUE = 7\n")
     result = _run(
@@ -130,6 +131,7 @@ def test_a_missing_module_is_an_import_error_that_names_it(run_here):
     assert out.startswith("ember does not provide torch.no_such_module (")
 
 
+@pytest.mark.slow
 def test_torch_is_not_installed_or_shadowed_for_other_processes(tmp_path):
     assert _run(tmp_path, "import torch\n").returncode == 0
     # where a plain process would import torch from, found without importing it (seconds)
