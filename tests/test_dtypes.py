@@ -179,9 +179,12 @@ def test_bfloat16_loads_ml_dtypes_on_first_use():
     """``import ember`` leaves ml_dtypes (and safetensors, multiprocessing) unloaded: a float32
     program never pays their memory. bfloat16 works as before once used, also on an array that
     another library made."""
+    import os
     import subprocess
     import sys
 
+    # under `make coverage` the child would start coverage, which imports multiprocessing itself
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
     program = """
 import sys
 import ember
@@ -196,6 +199,6 @@ t = ember.tensor(np.ones(2, dtype=ml_dtypes.bfloat16))
 assert t.dtype == ember.bfloat16 and t.is_floating_point()
 assert ember.tensor([1.5], dtype="bfloat16").tolist() == [1.5]
 """
-    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["tensor([2.,", "2.])", "ember.bfloat16", "True", "2"]
