@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -26,6 +27,8 @@ from ..autograd.function import Node
 from ..autograd.grad_mode import state
 from ..backend import sum_to_shape
 from ..tensor import Tensor
+from .kernels import INPUTS, NOTHING, OUTPUT, Kernel
+from .kernels import make as kernel_of
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
 
 _ndarray = np.ndarray
@@ -63,8 +66,9 @@ def ctx_class(cls: type, needs: tuple, shapes: tuple, dtypes: tuple, wrap: tuple
     return type(f"{cls.__name__}ReplayCtx", (ReplayCtx,), fields)
 
 
-def conform(g: Any, shape: tuple, dtype: Any, ctx: Any, i: int) -> np.ndarray:
-    """The engine's ``_conform`` on the array path: an array of the input's shape and dtype."""
+def conform(g: Any, shape: tuple, dtype: Any, name: str, i: int) -> np.ndarray:
+    """The engine's ``_conform`` on the array path: an array of the input's shape and dtype
+    (``name`` is the node's, for the error)."""
     if isinstance(g, Tensor):
         g = g._data
     g = np.asarray(g)
@@ -73,7 +77,7 @@ def conform(g: Any, shape: tuple, dtype: Any, ctx: Any, i: int) -> np.ndarray:
             g = sum_to_shape(g, shape)
         except ValueError:
             raise RuntimeError(
-                f"{ctx.name()} returned a gradient of shape {tuple(g.shape)} for input {i}, "
+                f"{name} returned a gradient of shape {tuple(g.shape)} for input {i}, "
                 f"which cannot be reduced to the input's shape {tuple(shape)}"
             ) from None
     if g.dtype != dtype:
@@ -90,136 +94,128 @@ class Plan:
         self.rec = rec
         steps = rec.steps
         self.nodes = [s for s in steps if isinstance(s, OpStep) and s.node is not None]
-        returned = {o[1] for o in rec.outputs if o[0] == OP}
-        self.outputs = tuple(o[1] for o in rec.outputs if o[0] == OP)
-        last: dict[int, int] = {}
-        for i, step in enumerate(steps):
-            for s in _reads(step):
-                last[s] = i
-        dead_at: dict[int, list] = {}
-        for s, i in last.items():
-            if s not in returned:
-                dead_at.setdefault(i, []).append(s)
-        template: list = [None] * len(rec.slots)
-        self.loads: list = []  # (register, input index) / (register, captured index)
-        self.captured_loads: list = []
-        self.copies: list = []  # (register, constant written in place: a fresh copy per call)
-        for s, (kind, index) in enumerate(rec.slots):
-            if s not in last and s not in returned:
-                continue
-            if kind == INPUT:
-                self.loads.append((s, index))
-            elif kind == CAPTURED:
-                self.captured_loads.append((s, index))
-            elif kind == CONST:
-                if index in rec.written_constants:
-                    self.copies.append((s, rec.constants[index]))
-                else:
-                    template[s] = rec.constants[index]
+        kept = {s.keep_saved for s in steps if isinstance(s, WriteStep)}  # their ctx is written
+        kernels = {
+            i: k
+            for i, step in enumerate(steps)
+            if isinstance(step, OpStep) and i not in kept and (k := kernel_of(step)) is not None
+        }
+        regs = _Registers(rec, steps)
+        self.loads = regs.loads
+        self.captured_loads = regs.captured_loads
+        self.copies = regs.copies
+        template = regs.template
+        captured = rec.captured
         self.program: list = []
         for i, step in enumerate(steps):
-            dead = tuple(dead_at.get(i, ()))
             if isinstance(step, WriteStep):
                 keep = steps[step.keep_saved].node if step.keep_saved is not None else None
-                self.program.append((None, keep, step.target, step.source, step.bump, dead, ()))
-                continue
-            regs = []
-            for a in step.args:
-                if isinstance(a, Const):
-                    regs.append(len(template))
-                    template.append(a.value)
+                target, source = regs.of[step.target], regs.of[step.source]
+                self.program.append(
+                    functools.partial(_write, captured, keep, target, source, step.bump)
+                )
+            else:
+                kernel = kernels.get(i)
+                args = step.args if kernel is None else kernel.args
+                inputs = []
+                for a in args:
+                    if isinstance(a, Const):
+                        inputs.append(len(template))
+                        template.append(a.value)
+                    else:
+                        inputs.append(regs.of[a])
+                out = regs.of[step.out]
+                node = -1 if step.node is None else step.node
+                if kernel is None:
+                    self.program.append(_op_step(step, tuple(inputs), out, node))
                 else:
-                    regs.append(a)
-            get = itemgetter(*regs) if len(regs) > 1 else itemgetter(regs[0]) if regs else None
-            cls = ctx_class(step.cls, step.needs, step.shapes, step.dtypes, step.wrap)
-            make = cls if step.fresh_ctx else itertools.repeat(cls()).__next__
-            if step.out not in last and step.out not in returned:
-                dead += (step.out,)
-            arity = len(regs)
-            node = -1 if step.node is None else step.node
-            self.program.append((step.forward, make, get, arity, step.out, node, dead))
+                    self.program.append(_kernel_step(kernel, tuple(inputs), out, node))
+            if regs.dead[i]:
+                self.program.append(functools.partial(_free, regs.dead[i]))
         self.template = template
-        self._plan_backward()
+        self.outputs = tuple(regs.of[o[1]] for o in rec.outputs if o[0] == OP)
+        self._plan_backward({steps[i].node: k for i, k in kernels.items()})
 
     # ------------------------------------------------------------------ forward
     def forward(self, arrays: list, captured: list) -> tuple[tuple, list]:
-        """The outputs' arrays and the ctx of every recorded node."""
+        """The outputs' arrays and what the backward of each recorded node reads (its ctx, or
+        what its kernel keeps)."""
         R = self.template.copy()
-        for s, i in self.loads:
-            R[s] = arrays[i]
-        for s, j in self.captured_loads:
-            R[s] = captured[j]._data
-        for s, k in self.copies:
-            R[s] = k.copy()
+        for r, i in self.loads:
+            R[r] = arrays[i]
+        for r, j in self.captured_loads:
+            R[r] = captured[j]._data
+        for r, k in self.copies:
+            R[r] = k.copy()
         C: list = [None] * len(self.nodes)
-        for fn, make, get, arity, out, node, dead in self.program:
-            if fn is None:  # an in-place write: (None, keep, target, source, bump, dead, ())
-                _write(R, C, captured, make, get, arity, out, node)
-                continue
-            c = make()
-            if arity > 1:
-                v = fn(c, *get(R))
-            elif arity:
-                v = fn(c, get(R))
-            else:
-                v = fn(c)
-            if type(v) is not _ndarray:
-                v = _as_output(c, v)
-            R[out] = v
-            if node >= 0:
-                C[node] = c
-            for k in dead:
-                R[k] = None
-        return tuple([R[s] for s in self.outputs]), C
+        for run in self.program:
+            run(R, C)
+        return tuple([R[r] for r in self.outputs]), C
 
     # ------------------------------------------------------------------ backward
-    def _plan_backward(self) -> None:
+    def _plan_backward(self, kernels: dict) -> None:
         seeds: dict[int, int] = {}
         for o in self.rec.outputs:
             if o[0] == OP and o[2] is not None and o[2] not in seeds:
                 seeds[o[2]] = len(seeds)
         self.seeds = seeds
+        # A kernel's gradients have its input's shape and dtype when its own gradient has its
+        # output's; so has every gradient the plan passes on, once the seeds into kernels have.
+        self.seed_checks = [
+            (k, self.nodes[n].out_shape, self.nodes[n].out_dtype)
+            for n, k in seeds.items()
+            if n in kernels
+        ]
         self.contributions: list = []
-        backward = []
+        fast, checked = [], []
         for step in reversed(self.nodes):
+            kernel = kernels.get(step.node)
             edges = []
             for k, e in enumerate(step.edges):
                 if e is None:
                     continue
+                shape, dtype = step.shapes[k], step.dtypes[k]
+                check = kernel is None or shape != step.out_shape
                 if e[0] == NODE:
-                    edges.append((k, True, e[1], step.shapes[k], step.dtypes[k]))
+                    edges.append((k, True, e[1], shape, dtype, check))
                 else:
-                    edges.append(
-                        (k, False, len(self.contributions), step.shapes[k], step.dtypes[k])
-                    )
-                    self.contributions.append((e[1], step.shapes[k], step.dtypes[k]))
-            backward.append((step.node, step.cls.backward_arrays, tuple(edges)))
-        self.backward_program = backward
+                    edges.append((k, False, len(self.contributions), shape, dtype, check))
+                    self.contributions.append((e[1], shape, dtype))
+            rule = step.cls.backward_arrays if kernel is None else kernel.backward
+            name = f"{step.cls.__name__}Backward0"
+            fast.append((step.node, rule, tuple(edges), name))
+            checked.append((step.node, rule, tuple((*e[:5], True) for e in edges), name))
+        self.backward_program = fast
+        self.checked_backward_program = checked
 
     def backward(self, C: list, seeds: tuple) -> tuple:
         """The gradients for the external edges, one per contribution (None where none)."""
         G: list = [None] * len(C)
         for n, k in self.seeds.items():
             G[n] = seeds[k]
+        program = self.backward_program
+        for k, shape, dtype in self.seed_checks:
+            g = seeds[k]
+            if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
+                program = self.checked_backward_program
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
-        for n, rule, edges in self.backward_program:
+        for n, rule, edges, name in program:
             g = G[n]
             if g is None:
                 continue
             G[n] = None
-            c = C[n]
-            r = rule(c, g)
+            r = rule(C[n], g)
             if free:
                 C[n] = None
             if type(r) is not tuple:
                 r = (r,)
-            for k, internal, target, shape, dtype in edges:
+            for k, internal, target, shape, dtype, check in edges:
                 a = r[k]
                 if a is None:
                     continue
-                if type(a) is not _ndarray or a.shape != shape or a.dtype is not dtype:
-                    a = conform(a, shape, dtype, c, k)
+                if check and (type(a) is not _ndarray or a.shape != shape or a.dtype is not dtype):
+                    a = conform(a, shape, dtype, name, k)
                 if internal:
                     old = G[target]
                     G[target] = a if old is None else old + a
@@ -228,8 +224,133 @@ class Plan:
         return tuple(X)
 
 
+class _Registers:
+    """Registers for a recording's slots: a value's register is reused once the value is dead
+    (an op's output takes the register of an input read for the last time), so that a replay
+    drops each array after its last use with no step of its own for most ops.
+
+    ``of`` maps a slot to its register, ``dead[i]`` the registers to clear after step ``i``
+    (dead values no output took), ``template`` the registers a replay starts from (constants;
+    more are appended for the steps' constant arguments)."""
+
+    def __init__(self, rec: Recording, steps: list) -> None:
+        returned = {o[1] for o in rec.outputs if o[0] == OP}
+        last: dict[int, int] = {}
+        for i, step in enumerate(steps):
+            for s in _reads(step):
+                last[s] = i
+        self.of: dict[int, int] = {}
+        self._free: list[int] = []
+        self.template: list = []
+        self.loads: list = []  # (register, input index)
+        self.captured_loads: list = []  # (register, captured index)
+        self.copies: list = []  # (register, constant written in place: a fresh copy per call)
+        self.dead: list[tuple] = []
+        for s, (kind, index) in enumerate(rec.slots):
+            if s not in last and s not in returned:
+                continue
+            r = self._new(s)
+            if kind == INPUT:
+                self.loads.append((r, index))
+            elif kind == CAPTURED:
+                self.captured_loads.append((r, index))
+            elif kind == CONST:
+                if index in rec.written_constants:
+                    self.copies.append((r, rec.constants[index]))
+                else:
+                    self.template[r] = rec.constants[index]
+        for i, step in enumerate(steps):
+            reads = dict.fromkeys(_reads(step))
+            dying = [self.of[s] for s in reads if last[s] == i and s not in returned]
+            if isinstance(step, OpStep):
+                if dying:  # the output takes the register of a dead input
+                    self.of[step.out] = dying.pop(0)
+                else:
+                    self._new(step.out)
+                if step.out not in last and step.out not in returned:
+                    dying.append(self.of[step.out])
+            self._free.extend(dying)
+            self.dead.append(tuple(dying))
+
+    def _new(self, slot: int) -> int:
+        if self._free:
+            r = self._free.pop()
+        else:
+            r = len(self.template)
+            self.template.append(None)
+        self.of[slot] = r
+        return r
+
+
+def _op_step(step: OpStep, inputs: tuple, out: int, node: int) -> Callable:
+    """The replay of an op through its own forward on a fresh ctx."""
+    fn = step.forward
+    cls = ctx_class(step.cls, step.needs, step.shapes, step.dtypes, step.wrap)
+    make = cls if step.fresh_ctx else itertools.repeat(cls()).__next__
+    arity = len(inputs)
+    get = itemgetter(*inputs) if arity else None
+
+    def run(R: list, C: list) -> None:
+        c = make()
+        if arity > 1:
+            v = fn(c, *get(R))
+        elif arity:
+            v = fn(c, get(R))
+        else:
+            v = fn(c)
+        if type(v) is not _ndarray:
+            v = _as_output(c, v)
+        R[out] = v
+        if node >= 0:
+            C[node] = c
+
+    return run
+
+
+def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable:
+    """The replay of an op by its kernel; a recorded node keeps what the kernel's rule reads."""
+    f = kernel.forward
+    saves = kernel.saves if node >= 0 else NOTHING
+    if saves is NOTHING and len(inputs) == 1:
+        (a,) = inputs
+
+        def run(R: list, C: list) -> None:
+            R[out] = f(R[a])
+
+    elif saves is NOTHING and len(inputs) == 2:
+        a, b = inputs
+
+        def run(R: list, C: list) -> None:
+            R[out] = f(R[a], R[b])
+
+    elif saves is OUTPUT and len(inputs) == 1:
+        (a,) = inputs
+
+        def run(R: list, C: list) -> None:
+            C[node] = R[out] = f(R[a])
+
+    else:  # it keeps its arguments, or what a function of them gives
+        save = _pack if saves is INPUTS else saves
+
+        def run(R: list, C: list) -> None:
+            args = [R[r] for r in inputs]
+            C[node] = save(*args)
+            R[out] = f(*args)
+
+    return run
+
+
+def _pack(*args: Any) -> tuple:
+    return args
+
+
+def _free(regs: tuple, R: list, C: list) -> None:
+    for r in regs:
+        R[r] = None
+
+
 def _write(
-    R: list, C: list, captured: list, keep: Any, target: int, source: int, bump: Any, dead: tuple
+    captured: list, keep: Any, target: int, source: int, bump: Any, R: list, C: list
 ) -> None:
     """Replay ``Tensor._inplace``'s write: keep the old values where the op's rule saved them,
     copy with a cast, count the version of a captured tensor."""
@@ -240,8 +361,6 @@ def _write(
     np.copyto(t, R[source], casting="unsafe")
     if bump is not None:
         captured[bump]._vc[0] += 1
-    for k in dead:
-        R[k] = None
 
 
 def _reads(step: Any) -> list[int]:

@@ -46,7 +46,8 @@ class Const:
 @dataclass(eq=False)
 class OpStep:
     """One op: ``out = cls.forward(ctx, *args)``; ``node`` is its index among the recorded nodes
-    (None when it records no gradient) and ``edges`` where each input's gradient goes."""
+    (None when it records no gradient), ``edges`` where each input's gradient goes and
+    ``out_shape``/``out_dtype`` what the output was when recorded."""
 
     cls: type
     args: list
@@ -59,6 +60,8 @@ class OpStep:
     node: int | None = None
     edges: list = field(default_factory=list)
     forward: Any = None  # cls.forward, or what rebuilds an argument from arrays (Derived)
+    out_shape: tuple = ()
+    out_dtype: Any = None
 
 
 @dataclass(eq=False)
@@ -216,6 +219,8 @@ class Tracer:
             tuple(ctx.dtypes),
             tuple(v is not None for v in ctx._versions) if saved else (),
             forward=cls.forward,
+            out_shape=out.shape,
+            out_dtype=out.dtype,
         )
         if result.grad_fn is ctx:
             step.node = len(self.nodes)

@@ -1,0 +1,200 @@
+"""Specialised replays of common elementwise ops: their NumPy calls, without ctx or checks.
+
+A recorded op runs in a replay through its own ``forward`` on a fresh ctx, which checks dtypes
+for promotion and saves values for the backward. Where the recording shows that none of that
+matters (every tensor argument has the output's floating dtype, Python numbers keep it), a kernel
+makes the op's NumPy calls directly and keeps only what its rule reads. The calls are the op's
+own, on operands of the same dtypes, so the results are the same bits:
+
+- a Python number meets an array as NumPy's weak scalar, which NumPy casts to the array's dtype;
+  here it is cast once, when the plan is made, to a 0-d array of that dtype (a NumPy call with a
+  0-d array costs half as much as one that converts a Python number);
+- outputs of shape ``()`` are left to the op (NumPy returns a scalar there, not an array).
+
+``make(step)`` gives the kernel of a recorded op, or None where the op's own path must run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..ops.activation import Relu, Sigmoid, Tanh
+from ..ops.elementwise import Add, Div, Mul, Neg, Sub
+from ..ops.transcendental import Exp
+from .tracer import Const, OpStep
+
+FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+NOTHING, OUTPUT, INPUTS = "nothing", "output", "inputs"  # what a kernel keeps for its backward
+
+# The errstate of the ops that are quiet at the edges of their domain (1/0, exp(1e4)).
+_quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+_add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
+_neg, _max, _greater = np.negative, np.maximum, np.greater
+
+
+class Kernel(NamedTuple):
+    """An op replayed without its ctx: ``forward(*args)`` on the argument arrays (a ``Const`` in
+    ``args`` holds a prepared constant); ``saves`` is what ``backward(saved, g)`` gets: NOTHING,
+    OUTPUT, INPUTS (the tuple of arguments) or a function of the arguments, called before the
+    forward. ``backward`` returns one gradient per argument, None where none is needed."""
+
+    args: list
+    forward: Callable
+    saves: Any
+    backward: Callable
+
+
+class _Sink:
+    """A ctx for an op's own forward whose saved values the kernel knows already."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        pass
+
+
+_SINK = _Sink()
+
+
+def make(step: OpStep) -> Kernel | None:
+    """The kernel of ``step``, or None where the op's own forward and rule must run."""
+    maker, arity = _MAKERS.get(step.cls, (None, 0))
+    dtype = step.out_dtype
+    if (
+        maker is None
+        or len(step.args) != arity
+        or not step.out_shape
+        or not any(dtype is f for f in FLOATS)
+    ):
+        return None
+    args: list = []
+    for a, d in zip(step.args, step.dtypes):
+        if isinstance(a, Const):
+            c = _constant(a.value, dtype)
+            if c is None:
+                return None
+            args.append(Const(c))
+        elif d is dtype:
+            args.append(a)
+        else:
+            return None
+    if all(isinstance(a, Const) for a in args):
+        return None
+    return maker(args, step.needs, dtype)
+
+
+def _constant(value: Any, dtype: np.dtype) -> np.ndarray | None:
+    """A Python number as the 0-d array NumPy casts it to next to an array of ``dtype`` (None
+    where that is not a plain cast: bools, integers beyond 2**53, a finite number that
+    overflows, which NumPy warns of at each call)."""
+    t = type(value)
+    if t is not float and (t is not int or abs(value) > 2**53):
+        return None
+    with np.errstate(over="ignore"):
+        c = np.asarray(float(value)).astype(dtype)
+    return c if np.isfinite(c) or not math.isfinite(value) else None
+
+
+def _is_const(args: list) -> list[bool]:
+    return [isinstance(a, Const) for a in args]
+
+
+# ---------------------------------------------------------------------------- two arguments
+def _add_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    return Kernel(args, _add, NOTHING, lambda s, g: (g, g))
+
+
+def _sub_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    if needs[1]:
+        return Kernel(args, _sub, NOTHING, lambda s, g: (g, _neg(g)))
+    return Kernel(args, _sub, NOTHING, lambda s, g: (g, None))
+
+
+def _mul_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    const_a, const_b = _is_const(args)
+    if const_b:
+        k = args[1].value
+        return Kernel(args, _mul, NOTHING, lambda s, g: (_mul(g, k), None))
+    if const_a:
+        k = args[0].value
+        return Kernel(args, _mul, NOTHING, lambda s, g: (None, _mul(g, k)))
+    need_a, need_b = needs
+
+    def backward(s: tuple, g: np.ndarray) -> tuple:  # Mul's rule: g b, g a
+        a, b = s
+        return (_mul(g, b) if need_a else None), (_mul(g, a) if need_b else None)
+
+    return Kernel(args, _mul, INPUTS, backward)
+
+
+@_quiet
+def _div_quiet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _div(a, b)
+
+
+def _div_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    if _is_const(args)[1]:
+        k = args[1].value
+        return Kernel(args, _div_quiet, NOTHING, lambda s, g: (_div(g, k), None))
+    need_a, need_b = needs
+
+    def backward(s: tuple, g: np.ndarray) -> tuple:  # Div's rule: g / b, -g a / (b b)
+        a, b = s
+        ga = _div(g, b) if need_a else None
+        gb = _div(_mul(_neg(g), a), _mul(b, b)) if need_b else None
+        return ga, gb
+
+    return Kernel(args, _div_quiet, INPUTS, backward)
+
+
+# ---------------------------------------------------------------------------- one argument
+def _neg_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    return Kernel(args, _neg, NOTHING, lambda s, g: (_neg(g),))
+
+
+def _tanh_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    one = np.ones((), dtype)
+    return Kernel(args, np.tanh, OUTPUT, lambda y, g: (_mul(g, _sub(one, _mul(y, y))),))
+
+
+@_quiet
+def _exp_quiet(a: np.ndarray) -> np.ndarray:
+    return np.exp(a)
+
+
+def _exp_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    return Kernel(args, _exp_quiet, OUTPUT, lambda y, g: (_mul(g, y),))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return Sigmoid.forward(_SINK, a)  # the op's own calls (in place, quiet)
+
+
+def _sigmoid_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    one = np.ones((), dtype)
+    return Kernel(args, _sigmoid, OUTPUT, lambda y, g: (_mul(_mul(g, y), _sub(one, y)),))
+
+
+def _relu_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
+    # max(a, 0) and the mask a > 0 that Relu saves; the 0 becomes a constant argument
+    args = [args[0], Const(np.zeros((), dtype))]
+    return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None))
+
+
+# Per op: its kernel maker and its number of arguments (tensors and constants).
+_MAKERS: dict[type, tuple[Callable, int]] = {
+    Add: (_add_kernel, 2),
+    Sub: (_sub_kernel, 2),
+    Mul: (_mul_kernel, 2),
+    Div: (_div_kernel, 2),
+    Neg: (_neg_kernel, 1),
+    Tanh: (_tanh_kernel, 1),
+    Exp: (_exp_kernel, 1),
+    Sigmoid: (_sigmoid_kernel, 1),
+    Relu: (_relu_kernel, 1),
+}
