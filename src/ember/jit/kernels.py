@@ -40,8 +40,9 @@ _neg, _max, _greater = np.negative, np.maximum, np.greater
 class Kernel(NamedTuple):
     """An op replayed without its ctx: ``forward(*args)`` on the argument arrays (a ``Const`` in
     ``args`` holds a prepared constant); ``saves`` is what ``backward(saved, g)`` gets: NOTHING,
-    OUTPUT, INPUTS (the tuple of arguments) or a function of the arguments, called before the
-    forward. ``backward`` returns one gradient per argument, None where none is needed."""
+    OUTPUT (one argument only), INPUTS (the tuple of arguments) or a function of two arguments.
+    ``backward`` returns a tuple of one gradient per argument: an array for each argument that
+    needs one, None for the others."""
 
     args: list
     forward: Callable

@@ -183,8 +183,11 @@ class Plan:
                     self.contributions.append((e[1], shape, dtype))
             rule = step.cls.backward_arrays if kernel is None else kernel.backward
             name = f"{step.cls.__name__}Backward0"
-            fast.append((step.node, rule, tuple(edges), name))
-            checked.append((step.node, rule, tuple((*e[:5], True) for e in edges), name))
+            one = None  # the common case: one gradient, passed on to a node as it is
+            if len(edges) == 1 and edges[0][1] and not edges[0][5]:
+                one = edges[0][0], edges[0][2]
+            fast.append((step.node, rule, tuple(edges), name, one))
+            checked.append((step.node, rule, tuple((*e[:5], True) for e in edges), name, None))
         self.backward_program = fast
         self.checked_backward_program = checked
 
@@ -200,7 +203,7 @@ class Plan:
                 program = self.checked_backward_program
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
-        for n, rule, edges, name in program:
+        for n, rule, edges, name, one in program:
             g = G[n]
             if g is None:
                 continue
@@ -208,6 +211,12 @@ class Plan:
             r = rule(C[n], g)
             if free:
                 C[n] = None
+            if one is not None:
+                k, target = one
+                a = r[k]
+                old = G[target]
+                G[target] = a if old is None else old + a
+                continue
             if type(r) is not tuple:
                 r = (r,)
             for k, internal, target, shape, dtype, check in edges:
