@@ -1,17 +1,19 @@
 """A recording as a plan the replay walks on arrays, with no Tensor or graph node per op.
 
-The forward calls each op's ``forward`` on the arrays of its slots (a flat list of registers;
-non-tensor arguments sit in registers of their own), in the recorded order, and drops every array
-after its last use. The backward calls the recorded nodes' ``backward_arrays`` in the eager
-engine's order (reverse creation order) and does what the engine does with each gradient:
-reduce it to the input's shape, cast it to the input's dtype, and accumulate with ``old + g`` in
-the same order. Gradients for tensors from outside the call are handed back one per
-contribution, in that order, so that the engine accumulates them exactly as it would eagerly.
+The forward is a list of steps over a flat list of registers (non-tensor arguments sit in
+registers of their own): each op's ``forward`` on a fresh ctx, or its kernel (kernels.py: the
+op's NumPy calls alone), in the recorded order. A register is reused once its array is dead, so
+every array is dropped after its last use. The backward calls the recorded nodes' rules
+(``backward_arrays``, or the kernel's) in the eager engine's order (reverse creation order) and
+does what the engine does with each gradient: reduce it to the input's shape, cast it to the
+input's dtype, and accumulate with ``old + g`` in the same order; the checks are skipped where
+the plan knows the gradient's shape and dtype. Gradients for tensors from outside the call are
+handed back one per contribution, in that order, so that the engine accumulates them exactly as
+it would eagerly.
 
-Everything per op is decided when the plan is made (which registers, which ctx type, where each
-gradient goes); generating Python source instead would replay a little faster, but compiling
-it costs several times the eager call that recorded it.
-"""
+Everything per op is decided when the plan is made (which registers, which ctx type or kernel,
+where each gradient goes); generating Python source instead would replay a little faster, but
+compiling it costs several times the eager call that recorded it."""
 
 from __future__ import annotations
 
