@@ -99,6 +99,10 @@ class Getitem(Op):
         return IndexAccumulate.apply(grad_out, ctx.index, ctx.shapes[0]), None
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return _accumulated(grad_out, ctx.index, ctx.shapes[0]), None
+
+    @staticmethod
     def jvp(ctx, ta, _index):
         return Getitem.apply(ta, ctx.index)
 
@@ -109,9 +113,7 @@ class IndexAccumulate(Op):
     @staticmethod
     def forward(ctx, g, index, shape):
         ctx.index, ctx.shape = index, shape
-        out = xp.zeros(shape, g.dtype)
-        _add_at(out, index, g)
-        return out
+        return _accumulated(g, index, shape)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -120,6 +122,13 @@ class IndexAccumulate(Op):
     @staticmethod
     def jvp(ctx, tg, _index, _shape):
         return IndexAccumulate.apply(tg, ctx.index, ctx.shape)
+
+
+def _accumulated(g: Any, index: tuple, shape: tuple) -> Any:
+    """zeros(shape) with ``g`` added at ``index`` (once per occurrence of a repeated index)."""
+    out = xp.zeros(shape, g.dtype)
+    _add_at(out, index, g)
+    return out
 
 
 class IndexPut(Op):

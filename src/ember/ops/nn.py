@@ -4,12 +4,14 @@
 Each fused op subtracts the maximum along its dim before exponentiating, so logits of any magnitude
 give finite values and gradients; backward rules use ember's tensor ops (derivatives of any order).
 Cross entropy is one op over a class-coefficient array ``A``, loss = -sum_c A_c log p_c, where ``A``
-is the smoothed, weighted one-hot of class indices or the smoothed, weighted class probabilities.
+is the smoothed, weighted one-hot of class indices or the smoothed, weighted class probabilities;
+the mean's division is part of the op (one graph node, and its softmax kept for the backward).
 """
 
 from __future__ import annotations
 
 import warnings
+from math import nan
 from typing import Any
 
 from ..autograd.function import Op
@@ -24,18 +26,24 @@ __all__ = ["cross_entropy", "log_softmax", "nll_loss", "softmax"]
 
 def log_softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
     """log(exp(x) / sum(exp(x))) over ``axes`` of a raw array, shifted by the maximum."""
-    if x.size == 0:
-        return x.copy()
-    shifted = x - x.max(axis=axes, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+    shifted, _, total = _shifted_exp(x, axes)
+    return shifted - xp.log(total)
 
 
 def softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
     """exp(x) / sum(exp(x)) over ``axes`` of a raw array, shifted by the maximum."""
+    _, e, total = _shifted_exp(x, axes)
+    return e / total
+
+
+def _shifted_exp(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """x - max(x), its exp, and the exp's sum over ``axes`` (kept as size-1 dims; 1 when x is
+    empty)."""
     if x.size == 0:
-        return x.copy()
-    e = xp.exp(x - x.max(axis=axes, keepdims=True))
-    return e / e.sum(axis=axes, keepdims=True)
+        return x, x, xp.ones((), x.dtype)
+    shifted = x - x.max(axis=axes, keepdims=True)
+    e = xp.exp(shifted)
+    return shifted, e, e.sum(axis=axes, keepdims=True)
 
 
 class Softmax(Op):
@@ -127,52 +135,75 @@ def log_softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any
 
 # ---------------------------------------------------------------------------- class losses
 class CrossEntropy(Op):
-    """-sum_c coef log_softmax(x) along dim (summed over all when reduce);
-    dx = g (softmax(x) sum_c coef - coef), dcoef = -g log_softmax(x)."""
+    """-sum_c coef log_softmax(x) along dim (summed over all when reduce, then divided by
+    ``divisor`` for a mean: NaN when it is 0, as PyTorch's);
+    dx = g' (softmax(x) sum_c coef - coef), dcoef = -g' log_softmax(x), g' = g / divisor."""
 
     @staticmethod
-    def forward(ctx, x, coef, dim, reduce, indices):
-        ctx.dim, ctx.reduce = dim, reduce
+    def forward(ctx, x, coef, dim, reduce, indices, divisor):
+        ctx.dim, ctx.reduce, ctx.divisor = dim, reduce, divisor
         ctx.save_for_backward(x, coef)
-        terms = coef * log_softmax_array(x, (dim,))
+        shifted, e, total = _shifted_exp(x, (dim,))
+        ctx.softmax_parts = e, total  # the array rule's softmax_array(x) is e / total
+        terms = coef * (shifted - xp.log(total))
         if indices:  # PyTorch picks the target's term: another class's -inf logit is no nan
             terms = xp.where(coef != 0, terms, 0)
         loss = -terms.sum(axis=dim)
-        return loss.sum() if reduce else loss
+        if not reduce:
+            return loss
+        total = loss.sum()
+        if divisor is None:
+            return total
+        return total / divisor if divisor else total + nan
 
     @staticmethod
     def backward(ctx, grad_out):
         x, coef = ctx.saved_tensors
-        if not ctx.reduce:
-            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        grad_out = _per_term(ctx, grad_out)
         need_x, need_coef = ctx.needs_input_grad[:2]
         grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
         grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
-        return grad_x, grad_coef, None, None, None
+        return grad_x, grad_coef, None, None, None, None
 
     @staticmethod
     def backward_arrays(ctx, grad_out):
         x, coef = ctx.saved_arrays
-        if not ctx.reduce:
-            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        grad_out = _per_term(ctx, grad_out)
         need_x, need_coef = ctx.needs_input_grad[:2]
         axes = (ctx.dim,)
         grad_x = grad_coef = None
         if need_x:
-            grad_x = softmax_array(x, axes) * coef.sum(axis=axes, keepdims=True)
+            e, total = ctx.softmax_parts
+            grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
             grad_x -= coef
             grad_x *= grad_out
         if need_coef:
             grad_coef = -grad_out * log_softmax_array(x, axes)
-        return grad_x, grad_coef, None, None, None
+        return grad_x, grad_coef, None, None, None, None
 
     @staticmethod
-    def jvp(ctx, tx, tcoef, _dim, _reduce, _indices):
+    def jvp(ctx, tx, tcoef, _dim, _reduce, _indices, _divisor):
         x, coef = ctx.saved_tensors
         out = (tx * _logit_slope(x, coef, ctx.dim)).sum(ctx.dim)
         if tcoef is not None:
             out = out - (tcoef * log_softmax(x, ctx.dim)).sum(ctx.dim)
-        return out.sum() if ctx.reduce else out
+        if not ctx.reduce:
+            return out
+        out = out.sum()
+        divisor = ctx.divisor
+        if divisor is None:
+            return out
+        return out / divisor if divisor else out + nan
+
+
+def _per_term(ctx: Any, grad_out: Any) -> Any:
+    """The loss's gradient as each term sees it: shaped to broadcast over the class dim when
+    not reduced, divided by the mean's divisor (passed on whole when the divisor is 0: the
+    loss is NaN and every coefficient is 0)."""
+    if not ctx.reduce:
+        return grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+    divisor = ctx.divisor
+    return grad_out / divisor if divisor is not None and divisor else grad_out
 
 
 def _logit_slope(x: Any, coef: Any, dim: int) -> Any:
@@ -215,6 +246,9 @@ class ClassCoefficients(Op):
                 raise IndexError(
                     f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
                 )
+        if weight is None and not smoothing and not divisor:  # the one-hot of the kept targets
+            coef = (t[..., None] == xp.arange(classes)) & kept[..., None]
+            return _class_last(coef.astype(dtype), dim)
         w = _class_weight(op, weight, classes, dtype)
         safe = xp.where(kept, t, 0)
         picked = w[safe] * kept  # the weight of each target; 0 where ignored
@@ -230,11 +264,16 @@ class ClassCoefficients(Op):
             coef[xp.arange(t.shape[0]), safe] = at_target
         else:
             xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
-        return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
+        return _class_last(coef, dim)
 
     @staticmethod
     def jvp(ctx, *tangents):
         return None  # constant in every input
+
+
+def _class_last(coef: Any, dim: int) -> Any:
+    """Coefficients built with classes last, moved to the class dim."""
+    return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
 
 
 def _class_coefficients(
@@ -301,10 +340,8 @@ def cross_entropy(
         raise ValueError(f"{op}: ignore_index is not supported for class-probability targets")
     else:
         coef, total = _probability_coefficients(op, input, dim, target, weight, label_smoothing)
-    if reduction == "none":
-        return CrossEntropy.apply(input, coef, dim, False, indices)
-    loss = CrossEntropy.apply(input, coef, dim, True, indices)
-    return loss if reduction == "sum" else divide_or_nan(loss, total)
+    divisor = total if reduction == "mean" else None
+    return CrossEntropy.apply(input, coef, dim, reduction != "none", indices, divisor)
 
 
 def _probability_coefficients(
