@@ -137,18 +137,30 @@ def log_softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any
 class CrossEntropy(Op):
     """-sum_c coef log_softmax(x) along dim (summed over all when reduce, then divided by
     ``divisor`` for a mean: NaN when it is 0, as PyTorch's);
-    dx = g' (softmax(x) sum_c coef - coef), dcoef = -g' log_softmax(x), g' = g / divisor."""
+    dx = g' (softmax(x) sum_c coef - coef), dcoef = -g' log_softmax(x), g' = g / divisor.
+
+    ``target`` is None for class probabilities, else the class indices (an integer array, x's
+    shape without the class dim); then ``coef`` is over all classes (label smoothing) or each
+    target's weight (0 where ignored) standing for its one-hot: only the target's entry of
+    log_softmax is read, and the slope's one-hot part is written at the targets."""
 
     @staticmethod
-    def forward(ctx, x, coef, dim, reduce, indices, divisor):
+    def forward(ctx, x, coef, dim, reduce, target, divisor):
         ctx.dim, ctx.reduce, ctx.divisor = dim, reduce, divisor
         ctx.save_for_backward(x, coef)
         shifted, e, total = _shifted_exp(x, (dim,))
         ctx.softmax_parts = e, total  # the array rule's softmax_array(x) is e / total
-        terms = coef * (shifted - xp.log(total))
-        if indices:  # PyTorch picks the target's term: another class's -inf logit is no nan
-            terms = xp.where(coef != 0, terms, 0)
-        loss = -terms.sum(axis=dim)
+        if target is None or coef.ndim == x.ndim:  # coefficients over all classes
+            terms = coef * (shifted - xp.log(total))
+            if target is not None:  # as below: only class-index targets' own terms count
+                terms = xp.where(coef != 0, terms, 0)
+            loss = -terms.sum(axis=dim)
+        else:
+            ctx.at = at = _target_entries(target, coef, dim)
+            weight = xp.expand_dims(coef, dim)
+            terms = weight * (shifted[at] - xp.log(total))
+            # PyTorch reads only the target's term: another class's -inf logit is no nan
+            loss = -xp.where(weight != 0, terms, 0).squeeze(dim)
         if not reduce:
             return loss
         total = loss.sum()
@@ -161,7 +173,7 @@ class CrossEntropy(Op):
         x, coef = ctx.saved_tensors
         grad_out = _per_term(ctx, grad_out)
         need_x, need_coef = ctx.needs_input_grad[:2]
-        grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
+        grad_x = grad_out * _logit_slope(x, _dense(ctx, coef), ctx.dim) if need_x else None
         grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
         return grad_x, grad_coef, None, None, None, None
 
@@ -174,18 +186,24 @@ class CrossEntropy(Op):
         grad_x = grad_coef = None
         if need_x:
             e, total = ctx.softmax_parts
-            grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
-            grad_x -= coef
+            at = getattr(ctx, "at", None)
+            if at is None:
+                grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
+                grad_x -= coef
+            else:
+                weight = xp.expand_dims(coef, ctx.dim)
+                grad_x = (e / total) * weight
+                grad_x[at] -= weight
             grad_x *= grad_out
         if need_coef:
             grad_coef = -grad_out * log_softmax_array(x, axes)
         return grad_x, grad_coef, None, None, None, None
 
     @staticmethod
-    def jvp(ctx, tx, tcoef, _dim, _reduce, _indices, _divisor):
+    def jvp(ctx, tx, tcoef, _dim, _reduce, _target, _divisor):
         x, coef = ctx.saved_tensors
-        out = (tx * _logit_slope(x, coef, ctx.dim)).sum(ctx.dim)
-        if tcoef is not None:
+        out = (tx * _logit_slope(x, _dense(ctx, coef), ctx.dim)).sum(ctx.dim)
+        if tcoef is not None and not hasattr(ctx, "at"):  # targets' weights are constants
             out = out - (tcoef * log_softmax(x, ctx.dim)).sum(ctx.dim)
         if not ctx.reduce:
             return out
@@ -194,6 +212,29 @@ class CrossEntropy(Op):
         if divisor is None:
             return out
         return out / divisor if divisor else out + nan
+
+
+def _target_entries(target: Any, weight: Any, dim: int) -> tuple:
+    """The index of each target's entry of the input (ignored targets, of weight 0, point at
+    class 0): an index tuple whose result has the input's shape with 1 at the class dim."""
+    at = xp.expand_dims(xp.where(weight != 0, target, 0), dim)
+    ndim = at.ndim
+    return tuple(
+        at if i == dim else xp.arange(n).reshape([n if j == i else 1 for j in range(ndim)])
+        for i, n in enumerate(at.shape)
+    )
+
+
+def _dense(ctx: Any, coef: Any) -> Any:
+    """The coefficients over all classes (for the tensor rules): ``coef`` itself, or the
+    one-hot of the targets times their weights."""
+    at = getattr(ctx, "at", None)
+    if at is None:
+        return coef
+    weights = coef._data
+    dense = xp.zeros(ctx.shapes[0], weights.dtype)
+    dense[at] = xp.expand_dims(weights, ctx.dim)
+    return dense
 
 
 def _per_term(ctx: Any, grad_out: Any) -> Any:
@@ -219,15 +260,18 @@ def _class_dim(op: str, input: Any) -> int:
 
 
 class ClassCoefficients(Op):
-    """For class-index targets t: A (the input's shape) with loss = -sum_c A_c log p_c, the class
-    weight times the smoothed one-hot of t (0 where t is ignored); with ``divisor``, the mean's
-    divisor instead: the summed weights of the targets that count (0-d). No gradient: an op so
-    that a recording of ``ember.compile`` computes it again from each call's targets."""
+    """For class-index targets t, ``what`` is one of: "dense", A (the input's shape) with
+    loss = -sum_c A_c log p_c, the class weight times the smoothed one-hot of t (0 where t is
+    ignored); "target", each target's weight (t's shape, 0 where ignored; no smoothing);
+    "divisor", the mean's divisor: the summed weights of the targets that count (0-d). No
+    gradient: an op so that a recording of ``ember.compile`` computes it again from each call's
+    targets."""
 
     @staticmethod
-    def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, divisor):
+    def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, what):
         classes = shape[dim]
         t = xp.asarray(target)
+        divisor = what == "divisor"
         if divisor and weight is None:  # checked by the coefficients' call; a count of 1s
             return xp.asarray(xp.count_nonzero(t != ignore_index), dtype)
         if t.dtype.kind not in "iu":
@@ -246,7 +290,9 @@ class ClassCoefficients(Op):
                 raise IndexError(
                     f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
                 )
-        if weight is None and not smoothing and not divisor:  # the one-hot of the kept targets
+        if weight is None and what == "target":
+            return kept.astype(dtype)
+        if weight is None and not smoothing:  # the one-hot of the kept targets
             coef = (t[..., None] == xp.arange(classes)) & kept[..., None]
             return _class_last(coef.astype(dtype), dim)
         w = _class_weight(op, weight, classes, dtype)
@@ -254,6 +300,8 @@ class ClassCoefficients(Op):
         picked = w[safe] * kept  # the weight of each target; 0 where ignored
         if divisor:
             return xp.asarray(picked.sum(), dtype)
+        if what == "target":
+            return picked
         if smoothing:
             coef = (smoothing / classes) * (w * kept[..., None])
         else:
@@ -285,13 +333,15 @@ def _class_coefficients(
     ignore_index: int,
     smoothing: float,
     mean: bool,
+    what: str = "dense",
 ) -> tuple[Any, Any]:
-    """``ClassCoefficients`` A (a tensor without history) and, for a mean, its divisor (0-d)."""
+    """``ClassCoefficients`` (``what``: "dense" or "target"; a tensor without history) and, for a
+    mean, its divisor (0-d)."""
     if weight is not None and hasattr(weight, "detach"):
         weight = weight.detach()
     args = (target, weight, op, tuple(input.shape), dim, input._data.dtype, ignore_index, smoothing)
-    coef = ClassCoefficients.apply(*args, False)
-    return coef, (ClassCoefficients.apply(*args, True) if mean else None)
+    coef = ClassCoefficients.apply(*args, what)
+    return coef, (ClassCoefficients.apply(*args, "divisor") if mean else None)
 
 
 def _class_weight(op: str, weight: Any, classes: int, dtype: Any) -> Any:
@@ -333,15 +383,17 @@ def cross_entropy(
     dim = _class_dim(op, input)
     indices = tuple(target.shape) != tuple(input.shape)
     if indices:
+        what = "dense" if label_smoothing else "target"
         coef, total = _class_coefficients(
-            op, input, dim, target, weight, ignore_index, label_smoothing, reduction == "mean"
+            op, input, dim, target, weight, ignore_index, label_smoothing, reduction == "mean", what
         )
     elif ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for class-probability targets")
     else:
         coef, total = _probability_coefficients(op, input, dim, target, weight, label_smoothing)
     divisor = total if reduction == "mean" else None
-    return CrossEntropy.apply(input, coef, dim, reduction != "none", indices, divisor)
+    class_indices = target if indices else None
+    return CrossEntropy.apply(input, coef, dim, reduction != "none", class_indices, divisor)
 
 
 def _probability_coefficients(
