@@ -192,6 +192,13 @@ for r in REDUCTIONS:
             make=make_classes(ignore=-100),
         ),
         OpSpec(
+            f"cross_entropy_weight_ignore_{r}",
+            lambda x, t, r=r: ember.cross_entropy(x, t, _weight(x, _classes_of(x)), reduction=r),
+            lambda x, t, r=r: ref_cross_entropy(x, t, W5[: _classes_of(x)], reduction=r),
+            LOGITS,
+            make=make_classes(ignore=-100),
+        ),
+        OpSpec(
             f"cross_entropy_probabilities_{r}",
             lambda x, t, r=r: ember.cross_entropy(x, t, reduction=r),
             lambda x, t, r=r: ref_cross_entropy(x, t, reduction=r),

@@ -316,3 +316,28 @@ def test_chunk_and_split_sizes_match_torch():
             assert [len(p) for p in ember.zeros(n).chunk(k)] == sizes_t, (n, k)
             sizes_t = [len(p) for p in torch.zeros(n).split(k)]
             assert [len(p) for p in ember.zeros(n).split(k)] == sizes_t, (n, k)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("n", "rows", "width"),
+    [(2048, 65, 16), (700, 1000, 4), (300, 5, 3), (256, 3, 2), (512, 64, 0)],
+)
+def test_row_gradients_add_as_add_at_does(n, rows, width, dtype):
+    """Gradients of picked rows (an embedding's) are summed in add.at's order, bit for bit,
+    negative indices, heavy repeats and -0.0 included."""
+    rng = np.random.default_rng(n)
+    idx = rng.integers(-rows, rows, n)
+    g = rng.standard_normal((n, width)).astype(dtype)
+    g[::7] = -0.0
+    weight = ember.tensor(np.zeros((rows, width)), dtype=dtype, requires_grad=True)
+    weight[ember.tensor(idx)].backward(ember.tensor(g, dtype=dtype))
+    want = np.zeros((rows, width), dtype)
+    np.add.at(want, idx, g)
+    assert weight.grad.numpy().tobytes() == want.tobytes()
+
+
+def test_row_accumulation_out_of_range_still_raises():
+    values = ember.zeros(400, 2)
+    with pytest.raises(IndexError, match="out of bounds"):
+        ember.zeros(5, 2).index_put_((ember.tensor([0, 7] * 200),), values, accumulate=True)

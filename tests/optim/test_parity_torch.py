@@ -174,11 +174,23 @@ def test_loss_trajectory_matches_torch(name, kwargs):
     ours, our_params, our_state = train(ember, ember.optim, ember_loss, name, kwargs, use_closure)
     theirs, their_params, their_state = train(torch, torch.optim, torch_loss, name, kwargs, False)
     np.testing.assert_allclose(ours, theirs, rtol=1e-6)
-    for a, b in zip(our_params, their_params):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    for a, b, atol in zip(our_params, their_params, _torch_spread(name, kwargs)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=atol)
     assert_same_state(our_state, their_state)
     moved = max(np.abs(a - w).max() for a, w in zip(our_params, initial_weights()))
     assert moved > 1e-3  # the weights really moved
+
+
+def _torch_spread(name: str, kwargs: dict) -> list[float]:
+    """Per parameter, the absolute tolerance: 1e-9, or for foreach/fused options twice the
+    difference between PyTorch's own foreach and single-tensor results where that is larger
+    (its foreach ASGD differs from its loop by 2e-9 on some CPUs)."""
+    if not (kwargs.get("foreach") or kwargs.get("fused")):
+        return [1e-9] * len(initial_weights())
+    options = {k: v for k, v in kwargs.items() if k not in ("foreach", "fused")}
+    grouped = train(torch, torch.optim, torch_loss, name, kwargs, False)[1]
+    loop = train(torch, torch.optim, torch_loss, name, {**options, "foreach": False}, False)[1]
+    return [max(1e-9, 2 * float(np.abs(a - b).max())) for a, b in zip(grouped, loop)]
 
 
 LBFGS_CASES = [

@@ -141,6 +141,7 @@ def _normal_cdf(a: Any) -> Any:
 
 
 def _normal_cdf_block(a: Any, out: Any) -> None:
+    """Phi(a) into ``out``: Phi(-|a|) from the fit, then 1 - Phi(-|a|) where a >= 0."""
     z = xp.abs(a)
     z *= 1 / math.sqrt(2)
     t = z * 0.5
@@ -156,7 +157,20 @@ def _normal_cdf_block(a: Any, out: Any) -> None:
     xp.exp(out, out=out)
     out *= t
     out *= 0.5  # Phi(-|a|)
-    xp.subtract(1, out, out=out, where=a >= 0)
+    xp.subtract(1, out, out=z)
+    _select_bits(a >= 0, z, out)
+
+
+def _select_bits(mask: Any, new: Any, out: Any) -> None:
+    """``out[mask] = new[mask]`` for float32 arrays (``new`` is overwritten) by masking their
+    bits with words of all ones or all zeros: NumPy's masked ufuncs and ``where`` branch per
+    element and take 30x longer on a mask without long runs."""
+    words = mask.view(xp.uint8).astype(xp.uint32)
+    xp.negative(words, out=words)  # 0 -> 0, 1 -> 0xFFFFFFFF
+    bits, kept = new.view(xp.uint32), out.view(xp.uint32)
+    bits ^= kept
+    bits &= words
+    kept ^= bits
 
 
 class Gelu(_Pointwise):

@@ -419,6 +419,15 @@ class Where(Op):
         return None, ga, gb
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        (cond,) = ctx.saved_arrays
+        _, need_a, need_b = ctx.needs_input_grad
+        zero = xp.zeros((), grad_out.dtype)
+        ga = xp.where(cond, grad_out, zero) if need_a else None
+        gb = xp.where(cond, zero, grad_out) if need_b else None
+        return None, ga, gb
+
+    @staticmethod
     def jvp(ctx, _tc, ta, tb):
         (cond,) = ctx.saved_tensors
         return where(cond, 0.0 if ta is None else ta, 0.0 if tb is None else tb)

@@ -76,9 +76,43 @@ def _add_at(out: Any, index: tuple, values: Any) -> None:
     """``out[index] += values``, adding once per occurrence of a repeated index."""
     values = xp.asarray(values, dtype=out.dtype)
     if any(type(i) is xp.ndarray for i in index):
-        xp.add.at(out, index, values)
+        rows = index[0]
+        whole_rows = len(index) == 1 and values.shape == rows.shape + out.shape[1:]
+        if not (whole_rows and rows.ndim == 1 and _add_rows(out, rows, values)):
+            xp.add.at(out, index, values)
     else:
         out[index] += values
+
+
+_ROWS_MIN = 256  # below this many rows add.at costs less than the sorting
+
+
+def _add_rows(out: Any, rows: Any, values: Any) -> bool:
+    """``out[rows] += values`` for integer ``rows`` into dim 0 with the sums add.at makes (each
+    row's values added left to right), in one fancy-index add per round of repeats: many
+    times faster than add.at for rows of many entries (an embedding's gradient). False, with
+    nothing done, where add.at is the better choice (few rows, or one row repeated most of
+    the time) or an index is out of bounds (add.at then raises its error)."""
+    n, size = rows.shape[0], out.shape[0]
+    if n < _ROWS_MIN or rows.dtype.kind not in "iu" or rows.min() < -size or rows.max() >= size:
+        return False
+    rows = xp.where(rows < 0, rows + size, rows)
+    order = xp.argsort(rows, kind="stable")
+    ordered = rows[order]
+    first = xp.ones(n, dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = xp.flatnonzero(first)
+    repeat = xp.arange(n) - xp.repeat(starts, xp.diff(starts, append=n))  # occurrence number
+    rounds = xp.bincount(repeat)
+    if len(rounds) > n // 8:
+        return False
+    by_round = xp.argsort(repeat, kind="stable")  # within a round, each row at most once
+    done = 0
+    for count in rounds.tolist():
+        pick = by_round[done : done + count]
+        out[ordered[pick]] += values[order[pick]]
+        done += count
+    return True
 
 
 class Getitem(Op):
@@ -99,6 +133,10 @@ class Getitem(Op):
         return IndexAccumulate.apply(grad_out, ctx.index, ctx.shapes[0]), None
 
     @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return _accumulated(grad_out, ctx.index, ctx.shapes[0]), None
+
+    @staticmethod
     def jvp(ctx, ta, _index):
         return Getitem.apply(ta, ctx.index)
 
@@ -109,9 +147,7 @@ class IndexAccumulate(Op):
     @staticmethod
     def forward(ctx, g, index, shape):
         ctx.index, ctx.shape = index, shape
-        out = xp.zeros(shape, g.dtype)
-        _add_at(out, index, g)
-        return out
+        return _accumulated(g, index, shape)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -120,6 +156,13 @@ class IndexAccumulate(Op):
     @staticmethod
     def jvp(ctx, tg, _index, _shape):
         return IndexAccumulate.apply(tg, ctx.index, ctx.shape)
+
+
+def _accumulated(g: Any, index: tuple, shape: tuple) -> Any:
+    """zeros(shape) with ``g`` added at ``index`` (once per occurrence of a repeated index)."""
+    out = xp.zeros(shape, g.dtype)
+    _add_at(out, index, g)
+    return out
 
 
 class IndexPut(Op):

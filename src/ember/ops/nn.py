@@ -4,12 +4,14 @@
 Each fused op subtracts the maximum along its dim before exponentiating, so logits of any magnitude
 give finite values and gradients; backward rules use ember's tensor ops (derivatives of any order).
 Cross entropy is one op over a class-coefficient array ``A``, loss = -sum_c A_c log p_c, where ``A``
-is the smoothed, weighted one-hot of class indices or the smoothed, weighted class probabilities.
+is the smoothed, weighted one-hot of class indices or the smoothed, weighted class probabilities;
+the mean's division is part of the op (one graph node, and its softmax kept for the backward).
 """
 
 from __future__ import annotations
 
 import warnings
+from math import nan
 from typing import Any
 
 from ..autograd.function import Op
@@ -24,18 +26,24 @@ __all__ = ["cross_entropy", "log_softmax", "nll_loss", "softmax"]
 
 def log_softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
     """log(exp(x) / sum(exp(x))) over ``axes`` of a raw array, shifted by the maximum."""
-    if x.size == 0:
-        return x.copy()
-    shifted = x - x.max(axis=axes, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+    shifted, _, total = _shifted_exp(x, axes)
+    return shifted - xp.log(total)
 
 
 def softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
     """exp(x) / sum(exp(x)) over ``axes`` of a raw array, shifted by the maximum."""
+    _, e, total = _shifted_exp(x, axes)
+    return e / total
+
+
+def _shifted_exp(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """x - max(x), its exp, and the exp's sum over ``axes`` (kept as size-1 dims; 1 when x is
+    empty)."""
     if x.size == 0:
-        return x.copy()
-    e = xp.exp(x - x.max(axis=axes, keepdims=True))
-    return e / e.sum(axis=axes, keepdims=True)
+        return x, x, xp.ones((), x.dtype)
+    shifted = x - x.max(axis=axes, keepdims=True)
+    e = xp.exp(shifted)
+    return shifted, e, e.sum(axis=axes, keepdims=True)
 
 
 class Softmax(Op):
@@ -127,52 +135,116 @@ def log_softmax(input: Any, dim: int | None = None, *, dtype: Any = None) -> Any
 
 # ---------------------------------------------------------------------------- class losses
 class CrossEntropy(Op):
-    """-sum_c coef log_softmax(x) along dim (summed over all when reduce);
-    dx = g (softmax(x) sum_c coef - coef), dcoef = -g log_softmax(x)."""
+    """-sum_c coef log_softmax(x) along dim (summed over all when reduce, then divided by
+    ``divisor`` for a mean: NaN when it is 0, as PyTorch's);
+    dx = g' (softmax(x) sum_c coef - coef), dcoef = -g' log_softmax(x), g' = g / divisor.
+
+    ``target`` is None for class probabilities, else the class indices (an integer array, x's
+    shape without the class dim); then ``coef`` is over all classes (label smoothing) or each
+    target's weight (0 where ignored) standing for its one-hot: only the target's entry of
+    log_softmax is read, and the slope's one-hot part is written at the targets."""
 
     @staticmethod
-    def forward(ctx, x, coef, dim, reduce, indices):
-        ctx.dim, ctx.reduce = dim, reduce
+    def forward(ctx, x, coef, dim, reduce, target, divisor):
+        ctx.dim, ctx.reduce, ctx.divisor = dim, reduce, divisor
         ctx.save_for_backward(x, coef)
-        terms = coef * log_softmax_array(x, (dim,))
-        if indices:  # PyTorch picks the target's term: another class's -inf logit is no nan
-            terms = xp.where(coef != 0, terms, 0)
-        loss = -terms.sum(axis=dim)
-        return loss.sum() if reduce else loss
+        shifted, e, total = _shifted_exp(x, (dim,))
+        ctx.softmax_parts = e, total  # the array rule's softmax_array(x) is e / total
+        if target is None or coef.ndim == x.ndim:  # coefficients over all classes
+            terms = coef * (shifted - xp.log(total))
+            if target is not None:  # as below: only class-index targets' own terms count
+                terms = xp.where(coef != 0, terms, 0)
+            loss = -terms.sum(axis=dim)
+        else:
+            ctx.at = at = _target_entries(target, coef, dim)
+            weight = xp.expand_dims(coef, dim)
+            terms = weight * (shifted[at] - xp.log(total))
+            # PyTorch reads only the target's term: another class's -inf logit is no nan
+            loss = -xp.where(weight != 0, terms, 0).squeeze(dim)
+        if not reduce:
+            return loss
+        total = loss.sum()
+        if divisor is None:
+            return total
+        return total / divisor if divisor else total + nan
 
     @staticmethod
     def backward(ctx, grad_out):
         x, coef = ctx.saved_tensors
-        if not ctx.reduce:
-            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        grad_out = _per_term(ctx, grad_out)
         need_x, need_coef = ctx.needs_input_grad[:2]
-        grad_x = grad_out * _logit_slope(x, coef, ctx.dim) if need_x else None
+        grad_x = grad_out * _logit_slope(x, _dense(ctx, coef), ctx.dim) if need_x else None
         grad_coef = -grad_out * log_softmax(x, ctx.dim) if need_coef else None
-        return grad_x, grad_coef, None, None, None
+        return grad_x, grad_coef, None, None, None, None
 
     @staticmethod
     def backward_arrays(ctx, grad_out):
         x, coef = ctx.saved_arrays
-        if not ctx.reduce:
-            grad_out = grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+        grad_out = _per_term(ctx, grad_out)
         need_x, need_coef = ctx.needs_input_grad[:2]
         axes = (ctx.dim,)
         grad_x = grad_coef = None
         if need_x:
-            grad_x = softmax_array(x, axes) * coef.sum(axis=axes, keepdims=True)
-            grad_x -= coef
+            e, total = ctx.softmax_parts
+            at = getattr(ctx, "at", None)
+            if at is None:
+                grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
+                grad_x -= coef
+            else:
+                weight = xp.expand_dims(coef, ctx.dim)
+                grad_x = (e / total) * weight
+                grad_x[at] -= weight
             grad_x *= grad_out
         if need_coef:
             grad_coef = -grad_out * log_softmax_array(x, axes)
-        return grad_x, grad_coef, None, None, None
+        return grad_x, grad_coef, None, None, None, None
 
     @staticmethod
-    def jvp(ctx, tx, tcoef, _dim, _reduce, _indices):
+    def jvp(ctx, tx, tcoef, _dim, _reduce, _target, _divisor):
         x, coef = ctx.saved_tensors
-        out = (tx * _logit_slope(x, coef, ctx.dim)).sum(ctx.dim)
-        if tcoef is not None:
+        out = (tx * _logit_slope(x, _dense(ctx, coef), ctx.dim)).sum(ctx.dim)
+        if tcoef is not None and not hasattr(ctx, "at"):  # targets' weights are constants
             out = out - (tcoef * log_softmax(x, ctx.dim)).sum(ctx.dim)
-        return out.sum() if ctx.reduce else out
+        if not ctx.reduce:
+            return out
+        out = out.sum()
+        divisor = ctx.divisor
+        if divisor is None:
+            return out
+        return out / divisor if divisor else out + nan
+
+
+def _target_entries(target: Any, weight: Any, dim: int) -> tuple:
+    """The index of each target's entry of the input (ignored targets, of weight 0, point at
+    class 0): an index tuple whose result has the input's shape with 1 at the class dim."""
+    at = xp.expand_dims(xp.where(weight != 0, target, 0), dim)
+    ndim = at.ndim
+    return tuple(
+        at if i == dim else xp.arange(n).reshape([n if j == i else 1 for j in range(ndim)])
+        for i, n in enumerate(at.shape)
+    )
+
+
+def _dense(ctx: Any, coef: Any) -> Any:
+    """The coefficients over all classes (for the tensor rules): ``coef`` itself, or the
+    one-hot of the targets times their weights."""
+    at = getattr(ctx, "at", None)
+    if at is None:
+        return coef
+    weights = coef._data
+    dense = xp.zeros(ctx.shapes[0], weights.dtype)
+    dense[at] = xp.expand_dims(weights, ctx.dim)
+    return dense
+
+
+def _per_term(ctx: Any, grad_out: Any) -> Any:
+    """The loss's gradient as each term sees it: shaped to broadcast over the class dim when
+    not reduced, divided by the mean's divisor (passed on whole when the divisor is 0: the
+    loss is NaN and every coefficient is 0)."""
+    if not ctx.reduce:
+        return grad_out.reshape(kept_shape(ctx.shapes[0], (ctx.dim,)))
+    divisor = ctx.divisor
+    return grad_out / divisor if divisor is not None and divisor else grad_out
 
 
 def _logit_slope(x: Any, coef: Any, dim: int) -> Any:
@@ -188,15 +260,18 @@ def _class_dim(op: str, input: Any) -> int:
 
 
 class ClassCoefficients(Op):
-    """For class-index targets t: A (the input's shape) with loss = -sum_c A_c log p_c, the class
-    weight times the smoothed one-hot of t (0 where t is ignored); with ``divisor``, the mean's
-    divisor instead: the summed weights of the targets that count (0-d). No gradient: an op so
-    that a recording of ``ember.compile`` computes it again from each call's targets."""
+    """For class-index targets t, ``what`` is one of: "dense", A (the input's shape) with
+    loss = -sum_c A_c log p_c, the class weight times the smoothed one-hot of t (0 where t is
+    ignored); "target", each target's weight (t's shape, 0 where ignored; no smoothing);
+    "divisor", the mean's divisor: the summed weights of the targets that count (0-d). No
+    gradient: an op so that a recording of ``ember.compile`` computes it again from each call's
+    targets."""
 
     @staticmethod
-    def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, divisor):
+    def forward(ctx, target, weight, op, shape, dim, dtype, ignore_index, smoothing, what):
         classes = shape[dim]
         t = xp.asarray(target)
+        divisor = what == "divisor"
         if divisor and weight is None:  # checked by the coefficients' call; a count of 1s
             return xp.asarray(xp.count_nonzero(t != ignore_index), dtype)
         if t.dtype.kind not in "iu":
@@ -215,11 +290,18 @@ class ClassCoefficients(Op):
                 raise IndexError(
                     f"{op}: target {int(bad.flat[0])} is out of bounds for {classes} classes"
                 )
+        if weight is None and what == "target":
+            return kept.astype(dtype)
+        if weight is None and not smoothing:  # the one-hot of the kept targets
+            coef = (t[..., None] == xp.arange(classes)) & kept[..., None]
+            return _class_last(coef.astype(dtype), dim)
         w = _class_weight(op, weight, classes, dtype)
         safe = xp.where(kept, t, 0)
         picked = w[safe] * kept  # the weight of each target; 0 where ignored
         if divisor:
             return xp.asarray(picked.sum(), dtype)
+        if what == "target":
+            return picked
         if smoothing:
             coef = (smoothing / classes) * (w * kept[..., None])
         else:
@@ -230,11 +312,16 @@ class ClassCoefficients(Op):
             coef[xp.arange(t.shape[0]), safe] = at_target
         else:
             xp.put_along_axis(coef, safe[..., None], at_target[..., None], axis=-1)
-        return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
+        return _class_last(coef, dim)
 
     @staticmethod
     def jvp(ctx, *tangents):
         return None  # constant in every input
+
+
+def _class_last(coef: Any, dim: int) -> Any:
+    """Coefficients built with classes last, moved to the class dim."""
+    return coef if dim == coef.ndim - 1 else xp.moveaxis(coef, -1, dim)
 
 
 def _class_coefficients(
@@ -246,13 +333,15 @@ def _class_coefficients(
     ignore_index: int,
     smoothing: float,
     mean: bool,
+    what: str = "dense",
 ) -> tuple[Any, Any]:
-    """``ClassCoefficients`` A (a tensor without history) and, for a mean, its divisor (0-d)."""
+    """``ClassCoefficients`` (``what``: "dense" or "target"; a tensor without history) and, for a
+    mean, its divisor (0-d)."""
     if weight is not None and hasattr(weight, "detach"):
         weight = weight.detach()
     args = (target, weight, op, tuple(input.shape), dim, input._data.dtype, ignore_index, smoothing)
-    coef = ClassCoefficients.apply(*args, False)
-    return coef, (ClassCoefficients.apply(*args, True) if mean else None)
+    coef = ClassCoefficients.apply(*args, what)
+    return coef, (ClassCoefficients.apply(*args, "divisor") if mean else None)
 
 
 def _class_weight(op: str, weight: Any, classes: int, dtype: Any) -> Any:
@@ -294,17 +383,17 @@ def cross_entropy(
     dim = _class_dim(op, input)
     indices = tuple(target.shape) != tuple(input.shape)
     if indices:
+        what = "dense" if label_smoothing else "target"
         coef, total = _class_coefficients(
-            op, input, dim, target, weight, ignore_index, label_smoothing, reduction == "mean"
+            op, input, dim, target, weight, ignore_index, label_smoothing, reduction == "mean", what
         )
     elif ignore_index >= 0:
         raise ValueError(f"{op}: ignore_index is not supported for class-probability targets")
     else:
         coef, total = _probability_coefficients(op, input, dim, target, weight, label_smoothing)
-    if reduction == "none":
-        return CrossEntropy.apply(input, coef, dim, False, indices)
-    loss = CrossEntropy.apply(input, coef, dim, True, indices)
-    return loss if reduction == "sum" else divide_or_nan(loss, total)
+    divisor = total if reduction == "mean" else None
+    class_indices = target if indices else None
+    return CrossEntropy.apply(input, coef, dim, reduction != "none", class_indices, divisor)
 
 
 def _probability_coefficients(
