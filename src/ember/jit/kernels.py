@@ -16,7 +16,8 @@ own, on operands of the same dtypes, so the results are the same bits:
 
 from __future__ import annotations
 
-import math
+import functools
+import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -28,6 +29,7 @@ from ..ops.transcendental import Exp
 from .tracer import Const, OpStep
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT_IDS = frozenset(map(id, FLOATS))  # these dtypes exactly (not another byte order)
 NOTHING, OUTPUT, INPUTS = "nothing", "output", "inputs"  # what a kernel keeps for its backward
 
 # The errstate of the ops that are quiet at the edges of their domain (1/0, exp(1e4)).
@@ -35,6 +37,10 @@ _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
 _neg, _max, _greater = np.negative, np.maximum, np.greater
+_ONE = {d: np.ones((), d) for d in FLOATS}
+_ZERO = {d: np.zeros((), d) for d in FLOATS}
+for _c in (*_ONE.values(), *_ZERO.values()):
+    _c.flags.writeable = False
 
 
 class Kernel(NamedTuple):
@@ -64,29 +70,27 @@ _SINK = _Sink()
 
 def make(step: OpStep) -> Kernel | None:
     """The kernel of ``step``, or None where the op's own forward and rule must run."""
-    maker, arity = _MAKERS.get(step.cls, (None, 0))
+    entry = _MAKERS.get(step.cls)
     dtype = step.out_dtype
-    if (
-        maker is None
-        or len(step.args) != arity
-        or not step.out_shape
-        or not any(dtype is f for f in FLOATS)
-    ):
+    if entry is None or id(dtype) not in _FLOAT_IDS or not step.out_shape:
+        return None
+    maker, arity = entry
+    if len(step.args) != arity:
         return None
     args: list = []
+    tensors = 0
     for a, d in zip(step.args, step.dtypes):
-        if isinstance(a, Const):
+        if type(a) is Const:
             c = _constant(a.value, dtype)
             if c is None:
                 return None
             args.append(Const(c))
         elif d is dtype:
             args.append(a)
+            tensors += 1
         else:
             return None
-    if all(isinstance(a, Const) for a in args):
-        return None
-    return maker(args, step.needs, dtype)
+    return maker(args, step.needs, dtype) if tensors else None
 
 
 def _constant(value: Any, dtype: np.dtype) -> np.ndarray | None:
@@ -96,9 +100,18 @@ def _constant(value: Any, dtype: np.dtype) -> np.ndarray | None:
     t = type(value)
     if t is not float and (t is not int or abs(value) > 2**53):
         return None
+    return _cast(struct.pack("<d", value), dtype)  # keyed by its bits: -0.0 is not 0.0
+
+
+@functools.lru_cache(maxsize=1024)
+def _cast(bits: bytes, dtype: np.dtype) -> np.ndarray | None:
+    value = np.frombuffer(bits, "<f8").reshape(())
     with np.errstate(over="ignore"):
-        c = np.asarray(float(value)).astype(dtype)
-    return c if np.isfinite(c) or not math.isfinite(value) else None
+        c = value.astype(dtype)
+    if not np.isfinite(c) and np.isfinite(value):
+        return None
+    c.flags.writeable = False  # shared by the plans
+    return c
 
 
 def _is_const(args: list) -> list[bool]:
@@ -159,7 +172,7 @@ def _neg_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
 
 
 def _tanh_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
-    one = np.ones((), dtype)
+    one = _ONE[dtype]
     return Kernel(args, np.tanh, OUTPUT, lambda y, g: (_mul(g, _sub(one, _mul(y, y))),))
 
 
@@ -177,13 +190,13 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
-    one = np.ones((), dtype)
+    one = _ONE[dtype]
     return Kernel(args, _sigmoid, OUTPUT, lambda y, g: (_mul(_mul(g, y), _sub(one, y)),))
 
 
 def _relu_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     # max(a, 0) and the mask a > 0 that Relu saves; the 0 becomes a constant argument
-    args = [args[0], Const(np.zeros((), dtype))]
+    args = [args[0], Const(_ZERO[dtype])]
     return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None))
 
 

@@ -68,9 +68,9 @@ def ctx_class(cls: type, needs: tuple, shapes: tuple, dtypes: tuple, wrap: tuple
     return type(f"{cls.__name__}ReplayCtx", (ReplayCtx,), fields)
 
 
-def conform(g: Any, shape: tuple, dtype: Any, name: str, i: int) -> np.ndarray:
+def conform(g: Any, shape: tuple, dtype: Any, cls: type, i: int) -> np.ndarray:
     """The engine's ``_conform`` on the array path: an array of the input's shape and dtype
-    (``name`` is the node's, for the error)."""
+    (``cls`` is the node's op, for the error)."""
     if isinstance(g, Tensor):
         g = g._data
     g = np.asarray(g)
@@ -79,8 +79,8 @@ def conform(g: Any, shape: tuple, dtype: Any, name: str, i: int) -> np.ndarray:
             g = sum_to_shape(g, shape)
         except ValueError:
             raise RuntimeError(
-                f"{name} returned a gradient of shape {tuple(g.shape)} for input {i}, "
-                f"which cannot be reduced to the input's shape {tuple(shape)}"
+                f"{cls.__name__}Backward0 returned a gradient of shape {tuple(g.shape)} for "
+                f"input {i}, which cannot be reduced to the input's shape {tuple(shape)}"
             ) from None
     if g.dtype != dtype:
         g = g.astype(dtype)
@@ -169,7 +169,7 @@ class Plan:
             if n in kernels
         ]
         self.contributions: list = []
-        fast, checked = [], []
+        program = []
         for step in reversed(self.nodes):
             kernel = kernels.get(step.node)
             edges = []
@@ -184,14 +184,21 @@ class Plan:
                     edges.append((k, False, len(self.contributions), shape, dtype, check))
                     self.contributions.append((e[1], shape, dtype))
             rule = step.cls.backward_arrays if kernel is None else kernel.backward
-            name = f"{step.cls.__name__}Backward0"
             one = None  # the common case: one gradient, passed on to a node as it is
             if len(edges) == 1 and edges[0][1] and not edges[0][5]:
                 one = edges[0][0], edges[0][2]
-            fast.append((step.node, rule, tuple(edges), name, one))
-            checked.append((step.node, rule, tuple((*e[:5], True) for e in edges), name, None))
-        self.backward_program = fast
-        self.checked_backward_program = checked
+            program.append((step.node, rule, tuple(edges), step.cls, one))
+        self.backward_program = program
+        self._checked: list | None = None
+
+    def _checked_program(self) -> list:
+        """The backward with every check, for seeds of other shapes or dtypes than the outputs'."""
+        if self._checked is None:
+            self._checked = [
+                (n, rule, tuple((*e[:5], True) for e in edges), cls, None)
+                for n, rule, edges, cls, _ in self.backward_program
+            ]
+        return self._checked
 
     def backward(self, C: list, seeds: tuple) -> tuple:
         """The gradients for the external edges, one per contribution (None where none)."""
@@ -202,10 +209,10 @@ class Plan:
         for k, shape, dtype in self.seed_checks:
             g = seeds[k]
             if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
-                program = self.checked_backward_program
+                program = self._checked_program()
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
-        for n, rule, edges, name, one in program:
+        for n, rule, edges, cls, one in program:
             g = G[n]
             if g is None:
                 continue
@@ -226,7 +233,7 @@ class Plan:
                 if a is None:
                     continue
                 if check and (type(a) is not _ndarray or a.shape != shape or a.dtype is not dtype):
-                    a = conform(a, shape, dtype, name, k)
+                    a = conform(a, shape, dtype, cls, k)
                 if internal:
                     old = G[target]
                     G[target] = a if old is None else old + a
@@ -246,9 +253,10 @@ class _Registers:
 
     def __init__(self, rec: Recording, steps: list) -> None:
         returned = {o[1] for o in rec.outputs if o[0] == OP}
+        reads = [_reads(step) for step in steps]
         last: dict[int, int] = {}
-        for i, step in enumerate(steps):
-            for s in _reads(step):
+        for i, slots in enumerate(reads):
+            for s in slots:
                 last[s] = i
         self.of: dict[int, int] = {}
         self._free: list[int] = []
@@ -271,8 +279,8 @@ class _Registers:
                 else:
                     self.template[r] = rec.constants[index]
         for i, step in enumerate(steps):
-            reads = dict.fromkeys(_reads(step))
-            dying = [self.of[s] for s in reads if last[s] == i and s not in returned]
+            slots = dict.fromkeys(reads[i])
+            dying = [self.of[s] for s in slots if last[s] == i and s not in returned]
             if isinstance(step, OpStep):
                 if dying:  # the output takes the register of a dead input
                     self.of[step.out] = dying.pop(0)
