@@ -63,6 +63,12 @@ TARGETS = [
         "torch",
     ),
     Target(
+        "character GPT step, compiled <= 0.8x PyTorch eager",
+        "gpt step (2 layers, 128 wide, block 64, b32), compiled",
+        0.8,
+        "torch",
+    ),
+    Target(
         "LSTM language-model step <= 1.5x PyTorch",
         "lstm lm step (2x256, seq 35, b20, vocab 10k)",
         1.5,

@@ -10,7 +10,8 @@
 Both models are written once against a library module (``torch`` or ``ember``), so the two
 libraries run the same program; ember's model gets the PyTorch model's state_dict. The GPT has a
 third column (not with ``--quick``), "torch.compile": a copy of PyTorch's model through
-``torch.compile``, with the seconds of its first call (the compilation) as a case of its own.
+``torch.compile``, with the seconds of its first call (the compilation) as a case of its own,
+and a row of its own with ember's model through ``ember.compile`` beside PyTorch eager.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..harness import Measurement, interleave
 from . import common
 
 GPT = {"vocab": 65, "block": 64, "width": 128, "heads": 4, "layers": 2, "batch": 32}
+GPT_CASE = "gpt step (2 layers, 128 wide, block 64, b32)"
 LSTM = {"vocab": 10000, "width": 256, "layers": 2, "steps": 35, "batch": 20, "dropout": 0.2}
 
 
@@ -127,7 +129,7 @@ def gpt_timer(lib: Any, model: Any, steps: int) -> Any:
             optimizer.zero_grad()
             model(x, y).backward()
             optimizer.step()
-        return {"gpt step (2 layers, 128 wide, block 64, b32)": _ms(start, steps)}
+        return {GPT_CASE: _ms(start, steps)}
 
     return once
 
@@ -194,4 +196,21 @@ def run(quick: bool) -> list[Measurement]:
                 impls["torch.compile"] = column[0]
                 results.append(column[1])
         results += interleave("ms/step", impls, repeats=repeats)
-    return results
+    return results + _gpt_compiled(steps, repeats)
+
+
+GPT_COMPILED = "gpt step (2 layers, 128 wide, block 64, b32), compiled"
+
+
+def _gpt_compiled(steps: int, repeats: int) -> list[Measurement]:
+    """ember's GPT through ``ember.compile`` (its first step records) beside PyTorch eager."""
+    import ember
+
+    models = _twins(gpt_model)
+    models["ember"] = ember.compile(models["ember"])
+    libs = _libs()
+    impls = {}
+    for name, model in models.items():
+        timer = gpt_timer(libs[name], model, steps)
+        impls[name] = lambda timer=timer: {GPT_COMPILED: timer()[GPT_CASE]}
+    return interleave("ms/step", impls, repeats=repeats)

@@ -321,7 +321,15 @@ def test_chunk_and_split_sizes_match_torch():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     ("n", "rows", "width"),
-    [(2048, 65, 16), (700, 1000, 4), (300, 5, 3), (256, 3, 2), (512, 64, 0)],
+    [
+        (2048, 65, 16),
+        (700, 1000, 4),
+        (300, 5, 3),
+        (256, 3, 2),
+        (512, 64, 0),
+        (96, 27, 10),
+        (5, 4, 1),
+    ],
 )
 def test_row_gradients_add_as_add_at_does(n, rows, width, dtype):
     """Gradients of picked rows (an embedding's) are summed in add.at's order, bit for bit,

@@ -184,13 +184,14 @@ def _deliver_to_leaf(
     if targets is not None:
         captured[targets[leaf]] = g
         return
-    g = _as_tensor(g)
-    if leaf.grad is not None:
-        leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
-    elif create_graph:
-        leaf.grad = g
+    if leaf.grad is None and not create_graph:
+        leaf.grad = function._Tensor._make(_owned(_as_array(g), handed), None, False)
     else:
-        leaf.grad = function._Tensor._make(_owned(g._data, handed), None, False)
+        g = _as_tensor(g)
+        if leaf.grad is None:
+            leaf.grad = g
+        else:
+            leaf.grad = leaf.grad + g if create_graph else (leaf.grad + g).detach()
     for hook in leaf._post_accumulate_hooks or ():
         hook(leaf)
 

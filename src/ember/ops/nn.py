@@ -10,6 +10,8 @@ the mean's division is part of the op (one graph node, and its softmax kept for 
 
 from __future__ import annotations
 
+import functools
+import math
 import warnings
 from math import nan
 from typing import Any
@@ -37,10 +39,10 @@ def softmax_array(x: Any, axes: tuple[int, ...]) -> Any:
 
 
 def _shifted_exp(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
-    """x - max(x), its exp, and the exp's sum over ``axes`` (kept as size-1 dims; 1 when x is
+    """x - max(x), its exp, and the exp's sum over ``axes`` (kept as size-1 dims; ones when x is
     empty)."""
     if x.size == 0:
-        return x, x, xp.ones((), x.dtype)
+        return x, x, xp.ones_like(x.sum(axis=axes, keepdims=True))
     shifted = x - x.max(axis=axes, keepdims=True)
     e = xp.exp(shifted)
     return shifted, e, e.sum(axis=axes, keepdims=True)
@@ -156,11 +158,10 @@ class CrossEntropy(Op):
                 terms = xp.where(coef != 0, terms, 0)
             loss = -terms.sum(axis=dim)
         else:
-            ctx.at = at = _target_entries(target, coef, dim)
-            weight = xp.expand_dims(coef, dim)
-            terms = weight * (shifted[at] - xp.log(total))
+            ctx.at = at = _target_entries(target, coef, x.shape, dim)
+            terms = coef * (shifted.reshape(-1)[at] - xp.log(total).reshape(at.shape))
             # PyTorch reads only the target's term: another class's -inf logit is no nan
-            loss = -xp.where(weight != 0, terms, 0).squeeze(dim)
+            loss = -xp.where(coef != 0, terms, 0)
         if not reduce:
             return loss
         total = loss.sum()
@@ -191,9 +192,8 @@ class CrossEntropy(Op):
                 grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
                 grad_x -= coef
             else:
-                weight = xp.expand_dims(coef, ctx.dim)
-                grad_x = (e / total) * weight
-                grad_x[at] -= weight
+                grad_x = (e / total) * xp.expand_dims(coef, ctx.dim)
+                grad_x.reshape(-1)[at] -= coef  # grad_x is new, so reshape gives a view
             grad_x *= grad_out
         if need_coef:
             grad_coef = -grad_out * log_softmax_array(x, axes)
@@ -214,15 +214,22 @@ class CrossEntropy(Op):
         return out / divisor if divisor else out + nan
 
 
-def _target_entries(target: Any, weight: Any, dim: int) -> tuple:
-    """The index of each target's entry of the input (ignored targets, of weight 0, point at
-    class 0): an index tuple whose result has the input's shape with 1 at the class dim."""
-    at = xp.expand_dims(xp.where(weight != 0, target, 0), dim)
-    ndim = at.ndim
-    return tuple(
-        at if i == dim else xp.arange(n).reshape([n if j == i else 1 for j in range(ndim)])
-        for i, n in enumerate(at.shape)
-    )
+def _target_entries(target: Any, weight: Any, shape: tuple, dim: int) -> Any:
+    """Where each target's entry sits in a C-contiguous array of the input's ``shape``: flat
+    indices of the target's shape (ignored targets, of weight 0, point at class 0)."""
+    offsets, stride = _class_zero_offsets(shape, dim)
+    return offsets + xp.where(weight != 0, target, 0) * stride
+
+
+@functools.lru_cache(maxsize=64)
+def _class_zero_offsets(shape: tuple, dim: int) -> tuple[Any, int]:
+    """The flat index of class 0 at each position (read-only; the class dim dropped) in a
+    C-contiguous array of ``shape``, and the step from one class to the next."""
+    inner = math.prod(shape[dim + 1 :])
+    rows = xp.arange(math.prod(shape[:dim]))[:, None] * (shape[dim] * inner)
+    offsets = (rows + xp.arange(inner)).reshape(shape[:dim] + shape[dim + 1 :])
+    offsets.flags.writeable = False
+    return offsets, inner
 
 
 def _dense(ctx: Any, coef: Any) -> Any:
@@ -233,7 +240,7 @@ def _dense(ctx: Any, coef: Any) -> Any:
         return coef
     weights = coef._data
     dense = xp.zeros(ctx.shapes[0], weights.dtype)
-    dense[at] = xp.expand_dims(weights, ctx.dim)
+    dense.reshape(-1)[at] = weights
     return dense
 
 
