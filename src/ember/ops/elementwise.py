@@ -92,18 +92,20 @@ def _raise_unbroadcastable(op: str, args: tuple) -> None:
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
+    # The common cases skip _promote: same dtypes (floating, for true division), a float32 or
+    # float64 array with a Python number. Anything else (bfloat16 too) takes the general path.
     if type(a) is xp.ndarray:
+        kind = a.dtype.kind
         keep = (
             a.dtype == b.dtype
             if type(b) is xp.ndarray
-            else (type(b) is float or type(b) is int) and is_floating(a.dtype)
-        ) and (not floating or is_floating(a.dtype))
+            else (type(b) is float or type(b) is int) and kind == "f"
+        ) and (not floating or kind == "f")
     else:  # a Python number first (``lr * grad``, ``1 - p``)
         keep = (
-            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and is_floating(b.dtype)
+            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and b.dtype.kind == "f"
         )
     if not keep:
-        # The common cases skip this call: same dtypes, a float array with a Python number.
         a, b = _promote(a, b, floating)
     try:
         return fn(a, b)
@@ -114,8 +116,9 @@ def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
 
 def _floating(a: Any) -> Any:
     """Integer and bool arrays become the default float dtype (exp of an int tensor is float)."""
-    a = xp.asarray(a)
-    return a if is_floating(a.dtype) else a.astype(default_float())
+    if type(a) is not xp.ndarray:
+        a = xp.asarray(a)
+    return a if a.dtype.kind == "f" or is_floating(a.dtype) else a.astype(default_float())
 
 
 def _is_number(v: Any) -> bool:
