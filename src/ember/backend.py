@@ -122,8 +122,8 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce array ``a`` to ``shape`` by summing the dims that broadcasting added or stretched."""
     if a.shape == shape:
         return a
-    if not shape:  # to a scalar: the sum over all axes (axis=None is that sum)
-        return a.sum(keepdims=True).reshape(())
+    if not shape:  # to a scalar: the sum over all axes, as an array of its own (not a view)
+        return np.asarray(a.sum())
     lead = a.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != a.shape[lead + i] for i, s in enumerate(shape)):
         raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape}")

@@ -134,9 +134,10 @@ def run_backward(
                             leaves.append(edge)
                 if not retain_graph:
                     node.release()
-        handed = {id(g._data) for g in grads}
-        for leaf in leaves:
-            _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
+        if leaves:
+            handed = {id(g._data) for g in grads}
+            for leaf in leaves:
+                _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
         state.grad_enabled, state.retain_graph = prev, prev_retain
 
@@ -167,6 +168,8 @@ def _as_tensor(g: Any) -> Any:
 
 
 def _as_array(g: Any) -> np.ndarray:
+    if type(g) is np.ndarray:
+        return g
     return g._data if isinstance(g, function._Tensor) else np.asarray(g)
 
 

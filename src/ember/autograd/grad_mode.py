@@ -25,6 +25,13 @@ def _switch(field: str) -> Any:
     return property(operator.attrgetter(field), set_)  # a C getter: read on every op
 
 
+def _set_grad(self: _ThreadState, mode: bool) -> None:
+    """The switch flipped most (no_grad, every backward): of the derived fields, only ``record``
+    depends on it."""
+    self._grad = mode
+    self.record = mode and not self._inference and self._tracer is None
+
+
 class _ThreadState(threading.local):
     """What one thread records: each thread starts with grad on, inference and forward AD off.
 
@@ -33,7 +40,7 @@ class _ThreadState(threading.local):
     while ``ember.compile`` records a call on this thread: every op then goes through it.
     """
 
-    grad_enabled = _switch("_grad")
+    grad_enabled = property(operator.attrgetter("_grad"), _set_grad)
     inference = _switch("_inference")
     forward_ad = _switch("_forward_ad")
     tracer = _switch("_tracer")
