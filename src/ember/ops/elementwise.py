@@ -274,12 +274,16 @@ class Pow(Op):
 def _power(a: Any, b: Any) -> Any:
     """a ** b on arrays. A float32/float64 array to the Python power 2 or 3 is the product of its
     factors, as PyTorch computes it (bit for bit; x**3 by ``pow`` differs in the last bit for a
-    quarter of the values) and several times faster than ``pow``."""
+    quarter of the values) and several times faster than ``pow``; to the power 1 it is a copy
+    (``pow`` gives every value back bit for bit, NaNs included; the rule of x**2 takes this
+    power)."""
     if type(a) is xp.ndarray and (type(b) is int or type(b) is float) and a.dtype in _PRODUCTS:
         if b == 2:
             return a * a
         if b == 3:
             return a * a * a
+        if b == 1:
+            return a.copy()
     return _binary(xp.power, "pow", a, b)
 
 
