@@ -184,3 +184,41 @@ def test_in_place_write_into_a_kernels_output():
         return y.tanh()
 
     _check(fn, [(4,)], ember.float32)
+
+
+ROWS = ember.tensor(np.array([3, 0, 5, 3, 5, 3, 0, 1]))  # with repeats
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_embedding_view_and_linear_kernels_match_eager(dtype):
+    def fn(table, w1, b1, w2):
+        e = ember.nn.functional.embedding(ROWS.view(2, 4), table)  # index_select, reshape
+        h = ember.nn.functional.linear(e.view(2, 4 * 3), w1, b1).tanh()  # 2-d input, bias
+        return ember.nn.functional.linear(h.view(2, 1, 5), w2)  # 3-d input, no bias
+
+    compiled = _check(fn, [(6, 3), (5, 12), (5,), (4, 5)], dtype)
+    kernels = _kernels(compiled)
+    assert all(k for name, k in kernels if name in ("Getitem", "Reshape", "Linear", "Tanh"))
+    assert {name for name, _ in kernels} >= {"Getitem", "Reshape", "Linear"}
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_getitem_kernel_with_other_indices_matches_eager(dtype):
+    grid = ember.tensor(np.array([[0, -3], [2, 2], [-1, 0]]))  # a 2-d index, negative rows
+
+    def fn(x):
+        return x[grid] * 2.0, x[1:, ::2], x[grid, 1], x[:, grid[0]]
+
+    compiled = _check(fn, [(3, 4)], dtype)
+    picks = [k for name, k in _kernels(compiled) if name == "Getitem"]
+    assert picks.count(True) == 4  # grid[0] picks integers: the op's path
+
+
+def test_linear_kernel_for_inputs_without_gradients():
+    x = ember.tensor(np.random.default_rng(2).standard_normal((3, 4)), dtype=ember.float64)
+
+    def fn(w, b):
+        return ember.nn.functional.linear(x, w, b)
+
+    compiled = _check(fn, [(2, 4), (2,)], ember.float64)
+    assert _kernels(compiled) == [("Linear", True)]

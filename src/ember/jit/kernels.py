@@ -17,6 +17,7 @@ own, on operands of the same dtypes, so the results are the same bits:
 from __future__ import annotations
 
 import functools
+import math
 import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -25,6 +26,9 @@ import numpy as np
 
 from ..ops.activation import Relu, Sigmoid, Tanh
 from ..ops.elementwise import Add, Div, Mul, Neg, Sub
+from ..ops.index import Getitem, _accumulated
+from ..ops.linalg import Linear, _rows_times
+from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
 from .tracer import Const, OpStep
 
@@ -37,6 +41,7 @@ _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
 _neg, _max, _greater = np.negative, np.maximum, np.greater
+_ndarray = np.ndarray
 _ONE = {d: np.ones((), d) for d in FLOATS}
 _ZERO = {d: np.zeros((), d) for d in FLOATS}
 for _c in (*_ONE.values(), *_ZERO.values()):
@@ -57,11 +62,15 @@ class Kernel(NamedTuple):
 
 
 class _Sink:
-    """A ctx for an op's own forward whose saved values the kernel knows already."""
+    """A ctx for an op's own forward whose saved values and attributes the kernel knows
+    already: it keeps nothing."""
 
     __slots__ = ()
 
     def save_for_backward(self, *values: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
         pass
 
 
@@ -70,6 +79,9 @@ _SINK = _Sink()
 
 def make(step: OpStep) -> Kernel | None:
     """The kernel of ``step``, or None where the op's own forward and rule must run."""
+    whole = _OP_MAKERS.get(step.cls)
+    if whole is not None:
+        return whole(step)
     entry = _MAKERS.get(step.cls)
     dtype = step.out_dtype
     if entry is None or id(dtype) not in _FLOAT_IDS or not step.out_shape:
@@ -199,6 +211,77 @@ def _relu_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     args = [args[0], Const(_ZERO[dtype])]
     return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None))
 
+
+# ---------------------------------------------------------------------------- whole ops
+# These take the recorded step: their arguments are not all tensors of the output's dtype.
+def _reshape_kernel(step: OpStep) -> Kernel | None:
+    if len(step.args) != 2 or type(step.args[1]) is not Const:
+        return None
+    shape = step.shapes[0]
+    forward = functools.partial(Reshape.forward, _SINK)
+    return Kernel(step.args, forward, NOTHING, lambda s, g: (g.reshape(shape), None))
+
+
+def _second(a: Any, b: Any) -> Any:
+    return b
+
+
+def _getitem_kernel(step: OpStep) -> Kernel | None:
+    """``a[index]``; for one integer index array (an embedding's rows), the gradient adds ``g``
+    into single entries of the flattened zeros, as ``_add_at`` does for few rows: the same sums
+    in the same order, with the entries' flat indices made in one expression (a negative row's
+    entries count from the end, as the row does)."""
+    dtype, shape = step.out_dtype, step.shapes[0]
+    if id(dtype) not in _FLOAT_IDS or not step.out_shape or step.dtypes[0] is not dtype:
+        return None
+    width = math.prod(shape[1:])
+    columns = np.arange(width)
+
+    def backward(index: Any, g: np.ndarray) -> tuple:
+        rows = index[0] if type(index) is tuple and len(index) == 1 else None
+        if type(rows) is not _ndarray or rows.dtype.kind != "i":
+            return _accumulated(g, index, shape), None
+        out = np.zeros(shape, g.dtype)
+        np.add.at(out.reshape(-1), (rows[..., None] * width + columns).reshape(-1), g.reshape(-1))
+        return out, None
+
+    return Kernel(step.args, functools.partial(Getitem.forward, _SINK), _second, backward)
+
+
+def _inputs_of_linear(x: np.ndarray, w: np.ndarray, b: Any) -> tuple:
+    return x, w
+
+
+def _linear_kernel(step: OpStep) -> Kernel | None:
+    """``x @ w.T + b`` by Linear's forward; its rule's calls with what it needs decided."""
+    dtype = step.out_dtype
+    b = step.args[2]
+    if id(dtype) not in _FLOAT_IDS or not step.out_shape or len(step.shapes[1]) != 2:
+        return None
+    if step.dtypes[0] is not dtype or step.dtypes[1] is not dtype:
+        return None
+    if not ((type(b) is Const and b.value is None) or step.dtypes[2] is dtype):
+        return None
+    need_x, need_w, need_b = step.needs
+    rows = math.prod(step.out_shape[:-1])
+    outs, ins = step.shapes[1]
+
+    def backward(saved: tuple, g: np.ndarray) -> tuple:
+        x, w = saved
+        grad_x = _rows_times(g, w) if need_x else None
+        g2 = g.reshape(rows, outs) if need_w or need_b else None
+        grad_w = g2.mT @ x.reshape(rows, ins) if need_w else None
+        grad_b = g2.sum(0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+    return Kernel(step.args, functools.partial(Linear.forward, _SINK), _inputs_of_linear, backward)
+
+
+_OP_MAKERS: dict[type, Callable[[OpStep], Kernel | None]] = {
+    Reshape: _reshape_kernel,
+    Getitem: _getitem_kernel,
+    Linear: _linear_kernel,
+}
 
 # Per op: its kernel maker and its number of arguments (tensors and constants).
 _MAKERS: dict[type, tuple[Callable, int]] = {
