@@ -222,3 +222,29 @@ def test_linear_kernel_for_inputs_without_gradients():
 
     compiled = _check(fn, [(2, 4), (2,)], ember.float64)
     assert _kernels(compiled) == [("Linear", True)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+@pytest.mark.parametrize(
+    ("shape", "targets", "options", "kernel"),
+    [
+        ((5, 4), [1, 0, 3, 3, 2], {}, True),
+        ((5, 4), [1, -100, 3, -100, 2], {"weight": [0.5, 1.0, 2.0, 0.0]}, True),
+        ((2, 3, 4), [[0, 2, 1, 1], [2, -100, 0, 1]], {}, True),  # class dim 1 of 3: a stride
+        ((5, 4), [-100] * 5, {}, True),  # every target ignored: NaN, as eager
+        ((5, 4), [1, 0, 3, 3, 2], {"label_smoothing": 0.1}, False),
+        ((5, 4), [1, 0, 3, 3, 2], {"reduction": "sum"}, False),
+        ((5, 4), [1, 0, 3, 3, 2], {"reduction": "none"}, False),
+    ],
+)
+def test_cross_entropy_kernel_matches_eager(dtype, shape, targets, options, kernel):
+    target = ember.tensor(np.array(targets))
+    options = dict(options)
+    weight = options.pop("weight", None)
+    weight = None if weight is None else ember.tensor(weight, dtype=dtype)
+
+    def fn(x):
+        return ember.nn.functional.cross_entropy(x, target, weight, **options)
+
+    compiled = _check(fn, [shape], dtype)
+    assert ("CrossEntropy", kernel) in _kernels(compiled)

@@ -28,19 +28,21 @@ from ..ops.activation import Relu, Sigmoid, Tanh
 from ..ops.elementwise import Add, Div, Mul, Neg, Sub
 from ..ops.index import Getitem, _accumulated
 from ..ops.linalg import Linear, _rows_times
+from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
 from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
 from .tracer import Const, OpStep
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _FLOAT_IDS = frozenset(map(id, FLOATS))  # these dtypes exactly (not another byte order)
-NOTHING, OUTPUT, INPUTS = "nothing", "output", "inputs"  # what a kernel keeps for its backward
+# What a kernel keeps for its backward; WITH_OUTPUT: its forward returns the output and that.
+NOTHING, OUTPUT, INPUTS, WITH_OUTPUT = "nothing", "output", "inputs", "with output"
 
 # The errstate of the ops that are quiet at the edges of their domain (1/0, exp(1e4)).
 _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
-_neg, _max, _greater = np.negative, np.maximum, np.greater
+_neg, _max, _greater, _not_equal = np.negative, np.maximum, np.greater, np.not_equal
 _ndarray = np.ndarray
 _ONE = {d: np.ones((), d) for d in FLOATS}
 _ZERO = {d: np.zeros((), d) for d in FLOATS}
@@ -51,7 +53,8 @@ for _c in (*_ONE.values(), *_ZERO.values()):
 class Kernel(NamedTuple):
     """An op replayed without its ctx: ``forward(*args)`` on the argument arrays (a ``Const`` in
     ``args`` holds a prepared constant); ``saves`` is what ``backward(saved, g)`` gets: NOTHING,
-    OUTPUT (one argument only), INPUTS (the tuple of arguments) or a function of two arguments.
+    OUTPUT (one argument only), INPUTS (the tuple of arguments), a function of the arguments or
+    WITH_OUTPUT (what the forward returns beside its output, as ``(output, saved)``).
     ``backward`` returns a tuple of one gradient per argument: an array for each argument that
     needs one, None for the others."""
 
@@ -277,10 +280,66 @@ def _linear_kernel(step: OpStep) -> Kernel | None:
     return Kernel(step.args, functools.partial(Linear.forward, _SINK), _inputs_of_linear, backward)
 
 
+def _coefficients_kernel(step: OpStep) -> Kernel:
+    """Class coefficients need no gradient: their forward alone, on no ctx."""
+    return Kernel(step.args, functools.partial(ClassCoefficients.forward, _SINK), NOTHING, None)
+
+
+def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
+    """Cross-entropy of class-index targets summed (or averaged by a divisor), on the path of
+    CrossEntropy's forward and array rule where ``coef`` has one weight per target; the mask
+    ``coef != 0`` made once, and class 1's offset of 1 not multiplied in (the same integers)."""
+    x_shape, coef_shape = step.shapes[:2]
+    dtype = step.out_dtype
+    _, _, dim, reduce, target, divisor = step.args
+    if (
+        id(dtype) not in _FLOAT_IDS
+        or step.dtypes[0] is not dtype
+        or step.dtypes[1] is not dtype
+        or len(coef_shape) != len(x_shape) - 1
+        or not math.prod(x_shape)
+        or type(reduce) is not Const
+        or not reduce.value
+        or type(target) is Const
+        or type(divisor) is Const
+        or step.needs[1]
+    ):
+        return None
+    axes = (dim.value,)
+    offsets, stride = _class_zero_offsets(x_shape, dim.value)
+    spread = (*coef_shape[: dim.value], 1, *coef_shape[dim.value :])  # expand_dims's shape
+
+    def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, d: Any) -> tuple:
+        shifted = _sub(x, x.max(axis=axes, keepdims=True))
+        e = np.exp(shifted)
+        total = e.sum(axis=axes, keepdims=True)
+        counts = _not_equal(coef, 0)
+        picked = np.where(counts, t, 0)
+        at = offsets + (picked if stride == 1 else picked * stride)
+        terms = _mul(coef, _sub(shifted.reshape(-1)[at], np.log(total).reshape(at.shape)))
+        loss = -np.where(counts, terms, 0)
+        s = loss.sum()
+        out = s / d if d else s + math.nan
+        return np.asarray(out), (e, total, at, coef, d)
+
+    def backward(saved: tuple, g: np.ndarray) -> tuple:
+        e, total, at, coef, d = saved
+        if d:
+            g = g / d
+        grad_x = _mul(_div(e, total), coef.reshape(spread))
+        grad_x.reshape(-1)[at] -= coef
+        grad_x *= g
+        return grad_x, None, None, None, None, None
+
+    return Kernel(step.args, forward, WITH_OUTPUT, backward)
+
+
 _OP_MAKERS: dict[type, Callable[[OpStep], Kernel | None]] = {
     Reshape: _reshape_kernel,
     Getitem: _getitem_kernel,
     Linear: _linear_kernel,
+    ClassCoefficients: _coefficients_kernel,
+    CrossEntropy: _cross_entropy_kernel,
 }
 
 # Per op: its kernel maker and its number of arguments (tensors and constants).

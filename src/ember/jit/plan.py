@@ -29,7 +29,7 @@ from ..autograd.function import Node
 from ..autograd.grad_mode import state
 from ..backend import sum_to_shape
 from ..tensor import Tensor
-from .kernels import INPUTS, NOTHING, OUTPUT, Kernel
+from .kernels import INPUTS, NOTHING, OUTPUT, WITH_OUTPUT, Kernel
 from .kernels import make as kernel_of
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
 
@@ -329,8 +329,15 @@ def _op_step(step: OpStep, inputs: tuple, out: int, node: int) -> Callable:
 def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable:
     """The replay of an op by its kernel; a recorded node keeps what the kernel's rule reads."""
     f = kernel.forward
-    saves = kernel.saves if node >= 0 else NOTHING
-    if saves is NOTHING and len(inputs) == 1:
+    saves = kernel.saves if node >= 0 or kernel.saves is WITH_OUTPUT else NOTHING
+    if saves is WITH_OUTPUT:
+
+        def run(R: list, C: list) -> None:
+            R[out], kept = f(*[R[r] for r in inputs])
+            if node >= 0:
+                C[node] = kept
+
+    elif saves is NOTHING and len(inputs) == 1:
         (a,) = inputs
 
         def run(R: list, C: list) -> None:
@@ -347,6 +354,11 @@ def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable
 
         def run(R: list, C: list) -> None:
             C[node] = R[out] = f(R[a])
+
+    elif saves is NOTHING:
+
+        def run(R: list, C: list) -> None:
+            R[out] = f(*[R[r] for r in inputs])
 
     else:  # it keeps its arguments, or what a function of them gives
         save = _pack if saves is INPUTS else saves
