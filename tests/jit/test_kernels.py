@@ -4,6 +4,7 @@ liveness never clobber an output or a value kept for the backward."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -248,3 +249,26 @@ def test_cross_entropy_kernel_matches_eager(dtype, shape, targets, options, kern
 
     compiled = _check(fn, [shape], dtype)
     assert ("CrossEntropy", kernel) in _kernels(compiled)
+
+
+def test_an_index_rebuilt_from_its_array_skips_the_unread_reshape():
+    def fn(table, idx):
+        return ember.nn.functional.embedding(idx, table)  # the index is idx.reshape(-1)
+
+    table = ember.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    compiled = ember.compile(fn)
+    for rows in ([[0, 3, 3], [1, 0, 2]], [[2, 2, 1], [3, 0, 0]], [[1, 1, 1], [0, 3, 2]]):
+        idx = ember.tensor(np.array(rows))
+        out = compiled(table, idx)
+        out.sum().backward()
+        got = table.grad
+        table.grad = None
+        want = fn(table, idx)
+        want.sum().backward()
+        assert same(out._data, want._data) and same(got._data, table.grad._data)
+        table.grad = None
+    (program,) = compiled._cache.values()
+    steps = [s for s in program.rec.steps if hasattr(s, "cls")]
+    runs = [r for r in program.plan.program if not isinstance(r, functools.partial)]
+    assert [s.cls.__name__ for s in steps][:2] == ["Reshape", "Derived"]
+    assert len(runs) == len(steps) - 1

@@ -28,6 +28,7 @@ import numpy as np
 from ..autograd.function import Node
 from ..autograd.grad_mode import state
 from ..backend import sum_to_shape
+from ..ops.shape import Reshape
 from ..tensor import Tensor
 from .kernels import INPUTS, NOTHING, OUTPUT, WITH_OUTPUT, Kernel
 from .kernels import make as kernel_of
@@ -116,6 +117,8 @@ class Plan:
                 self.program.append(
                     functools.partial(_write, captured, keep, target, source, step.bump)
                 )
+            elif i in regs.unread and step.cls is Reshape:
+                pass  # a view nothing reads (a derived index reads the array it views)
             else:
                 kernel = kernels.get(i)
                 args = step.args if kernel is None else kernel.args
@@ -248,8 +251,9 @@ class _Registers:
     drops each array after its last use with no step of its own for most ops.
 
     ``of`` maps a slot to its register, ``dead[i]`` the registers to clear after step ``i``
-    (dead values no output took), ``template`` the registers a replay starts from (constants;
-    more are appended for the steps' constant arguments)."""
+    (dead values no output took), ``unread`` the steps whose output nothing reads, ``template``
+    the registers a replay starts from (constants; more are appended for the steps' constant
+    arguments)."""
 
     def __init__(self, rec: Recording, steps: list) -> None:
         returned = {o[1] for o in rec.outputs if o[0] == OP}
@@ -265,6 +269,7 @@ class _Registers:
         self.captured_loads: list = []  # (register, captured index)
         self.copies: list = []  # (register, constant written in place: a fresh copy per call)
         self.dead: list[tuple] = []
+        self.unread: set[int] = set()  # steps whose output nothing reads
         for s, (kind, index) in enumerate(rec.slots):
             if s not in last and s not in returned:
                 continue
@@ -288,6 +293,7 @@ class _Registers:
                     self._new(step.out)
                 if step.out not in last and step.out not in returned:
                     dying.append(self.of[step.out])
+                    self.unread.add(i)
             self._free.extend(dying)
             self.dead.append(tuple(dying))
 
