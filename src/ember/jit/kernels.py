@@ -1,4 +1,4 @@
-"""Specialised replays of common elementwise ops: their NumPy calls, without ctx or checks.
+"""Specialised replays of common ops: their NumPy calls, without ctx or checks.
 
 A recorded op runs in a replay through its own ``forward`` on a fresh ctx, which checks dtypes
 for promotion and saves values for the backward. Where the recording shows that none of that
@@ -9,7 +9,12 @@ own, on operands of the same dtypes, so the results are the same bits:
 - a Python number meets an array as NumPy's weak scalar, which NumPy casts to the array's dtype;
   here it is cast once, when the plan is made, to a 0-d array of that dtype (a NumPy call with a
   0-d array costs half as much as one that converts a Python number);
-- outputs of shape ``()`` are left to the op (NumPy returns a scalar there, not an array).
+- elementwise outputs of shape ``()`` are left to the op (NumPy returns a scalar there, not an
+  array).
+
+Linear, reshape, indexing, cross-entropy and its class coefficients have kernels of their own
+(``_OP_MAKERS``): they run the op's forward on a ctx that keeps nothing, or its calls with what
+the recording decided, and the rule's calls on what the kernel kept.
 
 ``make(step)`` gives the kernel of a recorded op, or None where the op's own path must run.
 """
