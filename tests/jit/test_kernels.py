@@ -215,6 +215,16 @@ def test_getitem_kernel_with_other_indices_matches_eager(dtype):
     assert picks.count(True) == 4  # grid[0] picks integers: the op's path
 
 
+def test_getitem_kernel_with_a_narrow_index_matches_eager():
+    rows = ember.tensor(np.array([20, 127, 20, -1], dtype=np.int8))  # rows x 10 beyond int8
+
+    def fn(table):
+        return table[rows] * 2.0
+
+    compiled = _check(fn, [(200, 10)], ember.float32)
+    assert ("Getitem", True) in _kernels(compiled)
+
+
 def test_linear_kernel_for_inputs_without_gradients():
     x = ember.tensor(np.random.default_rng(2).standard_normal((3, 4)), dtype=ember.float64)
 

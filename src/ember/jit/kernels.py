@@ -242,7 +242,7 @@ def _getitem_kernel(step: OpStep) -> Kernel | None:
     dtype, shape = step.out_dtype, step.shapes[0]
     if id(dtype) not in _FLOAT_IDS or not step.out_shape or step.dtypes[0] is not dtype:
         return None
-    width = math.prod(shape[1:])
+    width = np.intp(math.prod(shape[1:]))  # a NumPy integer: a narrow index's products widen
     columns = np.arange(width)
 
     def backward(index: Any, g: np.ndarray) -> tuple:
