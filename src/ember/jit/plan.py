@@ -203,8 +203,9 @@ class Plan:
             ]
         return self._checked
 
-    def backward(self, C: list, seeds: tuple) -> tuple:
-        """The gradients for the external edges, one per contribution (None where none)."""
+    def backward(self, C: list, seeds: list) -> tuple:
+        """The gradients for the external edges, one per contribution (None where none).
+        ``seeds`` is emptied: each seed is dropped once its node has used it."""
         G: list = [None] * len(C)
         for n, k in self.seeds.items():
             G[n] = seeds[k]
@@ -213,6 +214,8 @@ class Plan:
             g = seeds[k]
             if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
                 program = self._checked_program()
+        seeds.clear()
+        g = None
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
         for n, rule, edges, cls, one in program:
