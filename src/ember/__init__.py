@@ -21,7 +21,18 @@ from .autograd.grad_mode import (
     set_grad_enabled,
 )
 from .backend import Generator, get_default_dtype, manual_seed, set_default_dtype
-from .compat import accelerator, amp, backends, compile, cuda, set_flush_denormal
+from .compat import (
+    accelerator,
+    amp,
+    backends,
+    compile,
+    cuda,
+    get_num_interop_threads,
+    get_num_threads,
+    set_flush_denormal,
+    set_num_interop_threads,
+    set_num_threads,
+)
 from .compat.amp import autocast, get_autocast_dtype, is_autocast_available, is_autocast_enabled
 from .creation import *
 from .devices import device

@@ -4,6 +4,7 @@ liveness never clobber an output or a value kept for the backward."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -184,3 +185,100 @@ def test_in_place_write_into_a_kernels_output():
         return y.tanh()
 
     _check(fn, [(4,)], ember.float32)
+
+
+ROWS = ember.tensor(np.array([3, 0, 5, 3, 5, 3, 0, 1]))  # with repeats
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_embedding_view_and_linear_kernels_match_eager(dtype):
+    def fn(table, w1, b1, w2):
+        e = ember.nn.functional.embedding(ROWS.view(2, 4), table)  # index_select, reshape
+        h = ember.nn.functional.linear(e.view(2, 4 * 3), w1, b1).tanh()  # 2-d input, bias
+        return ember.nn.functional.linear(h.view(2, 1, 5), w2)  # 3-d input, no bias
+
+    compiled = _check(fn, [(6, 3), (5, 12), (5,), (4, 5)], dtype)
+    kernels = _kernels(compiled)
+    assert all(k for name, k in kernels if name in ("Getitem", "Reshape", "Linear", "Tanh"))
+    assert {name for name, _ in kernels} >= {"Getitem", "Reshape", "Linear"}
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_getitem_kernel_with_other_indices_matches_eager(dtype):
+    grid = ember.tensor(np.array([[0, -3], [2, 2], [-1, 0]]))  # a 2-d index, negative rows
+
+    def fn(x):
+        return x[grid] * 2.0, x[1:, ::2], x[grid, 1], x[:, grid[0]]
+
+    compiled = _check(fn, [(3, 4)], dtype)
+    picks = [k for name, k in _kernels(compiled) if name == "Getitem"]
+    assert picks.count(True) == 4  # grid[0] picks integers: the op's path
+
+
+def test_getitem_kernel_with_a_narrow_index_matches_eager():
+    rows = ember.tensor(np.array([20, 127, 20, -1], dtype=np.int8))  # rows x 10 beyond int8
+
+    def fn(table):
+        return table[rows] * 2.0
+
+    compiled = _check(fn, [(200, 10)], ember.float32)
+    assert ("Getitem", True) in _kernels(compiled)
+
+
+def test_linear_kernel_for_inputs_without_gradients():
+    x = ember.tensor(np.random.default_rng(2).standard_normal((3, 4)), dtype=ember.float64)
+
+    def fn(w, b):
+        return ember.nn.functional.linear(x, w, b)
+
+    compiled = _check(fn, [(2, 4), (2,)], ember.float64)
+    assert _kernels(compiled) == [("Linear", True)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+@pytest.mark.parametrize(
+    ("shape", "targets", "options", "kernel"),
+    [
+        ((5, 4), [1, 0, 3, 3, 2], {}, True),
+        ((5, 4), [1, -100, 3, -100, 2], {"weight": [0.5, 1.0, 2.0, 0.0]}, True),
+        ((2, 3, 4), [[0, 2, 1, 1], [2, -100, 0, 1]], {}, True),  # class dim 1 of 3: a stride
+        ((5, 4), [-100] * 5, {}, True),  # every target ignored: NaN, as eager
+        ((5, 4), [1, 0, 3, 3, 2], {"label_smoothing": 0.1}, False),
+        ((5, 4), [1, 0, 3, 3, 2], {"reduction": "sum"}, False),
+        ((5, 4), [1, 0, 3, 3, 2], {"reduction": "none"}, False),
+    ],
+)
+def test_cross_entropy_kernel_matches_eager(dtype, shape, targets, options, kernel):
+    target = ember.tensor(np.array(targets))
+    options = dict(options)
+    weight = options.pop("weight", None)
+    weight = None if weight is None else ember.tensor(weight, dtype=dtype)
+
+    def fn(x):
+        return ember.nn.functional.cross_entropy(x, target, weight, **options)
+
+    compiled = _check(fn, [shape], dtype)
+    assert ("CrossEntropy", kernel) in _kernels(compiled)
+
+
+def test_an_index_rebuilt_from_its_array_skips_the_unread_reshape():
+    def fn(table, idx):
+        return ember.nn.functional.embedding(idx, table)  # the index is idx.reshape(-1)
+
+    table = ember.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    compiled = ember.compile(fn)
+    for rows in ([[0, 3, 3], [1, 0, 2]], [[2, 2, 1], [3, 0, 0]], [[1, 1, 1], [0, 3, 2]]):
+        idx = ember.tensor(np.array(rows))
+        out = compiled(table, idx)
+        out.sum().backward()
+        got = table.grad
+        table.grad = None
+        want = fn(table, idx)
+        want.sum().backward()
+        assert same(out._data, want._data) and same(got._data, table.grad._data)
+        table.grad = None
+    (program,) = compiled._cache.values()
+    steps = [s for s in program.rec.steps if hasattr(s, "cls")]
+    runs = [r for r in program.plan.program if not isinstance(r, functools.partial)]
+    assert [s.cls.__name__ for s in steps][:2] == ["Reshape", "Derived"]
+    assert len(runs) == len(steps) - 1

@@ -345,6 +345,20 @@ def test_row_gradients_add_as_add_at_does(n, rows, width, dtype):
     assert weight.grad.numpy().tobytes() == want.tobytes()
 
 
+@pytest.mark.parametrize("index_dtype", [np.int8, np.int16, np.uint8])
+def test_row_gradients_of_a_narrow_index(index_dtype):
+    """Rows of an int8 index times the row width do not overflow (row 20 of width 10 stays
+    row 20), and a negative row counts from the end of a table longer than int8 reaches."""
+    idx = np.array([20, 127, 20, 0], dtype=index_dtype)
+    if np.issubdtype(index_dtype, np.signedinteger):
+        idx[3] = -1
+    weight = ember.zeros(200, 10, requires_grad=True)
+    weight[ember.tensor(idx)].sum().backward()
+    want = np.zeros((200, 10), np.float32)
+    np.add.at(want, idx.astype(np.intp), 1.0)
+    assert weight.grad.numpy().tobytes() == want.tobytes()
+
+
 def test_row_accumulation_out_of_range_still_raises():
     values = ember.zeros(400, 2)
     with pytest.raises(IndexError, match="out of bounds"):

@@ -107,6 +107,9 @@ def run_backward(
                         captured[targets[node]] = g
                     if node not in needed:
                         continue
+                if arrays and node.fn.hands_over_adjoint:
+                    g = [g]
+                result = gi = old = None  # the last node's gradients: not held while this runs
                 result = node.fn.backward_arrays(node, g) if arrays else _run_tensor_rule(node, g)
                 if type(result) is not tuple:
                     result = (result,)

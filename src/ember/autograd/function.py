@@ -224,6 +224,10 @@ class Function:
     """
 
     once_differentiable = False  # if True, create_graph through this op raises
+    # If True, a plain backward passes the adjoint in a one-item list that the rule empties, so
+    # that the engine holds no reference to it while the rule runs (a compiled replay's node runs
+    # a whole backward and can drop the adjoint after its first step).
+    hands_over_adjoint = False
     _raw = False  # Op sets this: forward works on raw arrays
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Specialised replays of common elementwise ops: their NumPy calls, without ctx or checks.
+"""Specialised replays of common ops: their NumPy calls, without ctx or checks.
 
 A recorded op runs in a replay through its own ``forward`` on a fresh ctx, which checks dtypes
 for promotion and saves values for the backward. Where the recording shows that none of that
@@ -9,7 +9,12 @@ own, on operands of the same dtypes, so the results are the same bits:
 - a Python number meets an array as NumPy's weak scalar, which NumPy casts to the array's dtype;
   here it is cast once, when the plan is made, to a 0-d array of that dtype (a NumPy call with a
   0-d array costs half as much as one that converts a Python number);
-- outputs of shape ``()`` are left to the op (NumPy returns a scalar there, not an array).
+- elementwise outputs of shape ``()`` are left to the op (NumPy returns a scalar there, not an
+  array).
+
+Linear, reshape, indexing, cross-entropy and its class coefficients have kernels of their own
+(``_OP_MAKERS``): they run the op's forward on a ctx that keeps nothing, or its calls with what
+the recording decided, and the rule's calls on what the kernel kept.
 
 ``make(step)`` gives the kernel of a recorded op, or None where the op's own path must run.
 """
@@ -17,6 +22,7 @@ own, on operands of the same dtypes, so the results are the same bits:
 from __future__ import annotations
 
 import functools
+import math
 import struct
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -25,18 +31,24 @@ import numpy as np
 
 from ..ops.activation import Relu, Sigmoid, Tanh
 from ..ops.elementwise import Add, Div, Mul, Neg, Sub
+from ..ops.index import Getitem, _accumulated
+from ..ops.linalg import Linear, _rows_times
+from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
+from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
 from .tracer import Const, OpStep
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _FLOAT_IDS = frozenset(map(id, FLOATS))  # these dtypes exactly (not another byte order)
-NOTHING, OUTPUT, INPUTS = "nothing", "output", "inputs"  # what a kernel keeps for its backward
+# What a kernel keeps for its backward; WITH_OUTPUT: its forward returns the output and that.
+NOTHING, OUTPUT, INPUTS, WITH_OUTPUT = "nothing", "output", "inputs", "with output"
 
 # The errstate of the ops that are quiet at the edges of their domain (1/0, exp(1e4)).
 _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
-_neg, _max, _greater = np.negative, np.maximum, np.greater
+_neg, _max, _greater, _not_equal = np.negative, np.maximum, np.greater, np.not_equal
+_ndarray = np.ndarray
 _ONE = {d: np.ones((), d) for d in FLOATS}
 _ZERO = {d: np.zeros((), d) for d in FLOATS}
 for _c in (*_ONE.values(), *_ZERO.values()):
@@ -46,7 +58,8 @@ for _c in (*_ONE.values(), *_ZERO.values()):
 class Kernel(NamedTuple):
     """An op replayed without its ctx: ``forward(*args)`` on the argument arrays (a ``Const`` in
     ``args`` holds a prepared constant); ``saves`` is what ``backward(saved, g)`` gets: NOTHING,
-    OUTPUT (one argument only), INPUTS (the tuple of arguments) or a function of two arguments.
+    OUTPUT (one argument only), INPUTS (the tuple of arguments), a function of the arguments or
+    WITH_OUTPUT (what the forward returns beside its output, as ``(output, saved)``).
     ``backward`` returns a tuple of one gradient per argument: an array for each argument that
     needs one, None for the others."""
 
@@ -57,11 +70,15 @@ class Kernel(NamedTuple):
 
 
 class _Sink:
-    """A ctx for an op's own forward whose saved values the kernel knows already."""
+    """A ctx for an op's own forward whose saved values and attributes the kernel knows
+    already: it keeps nothing."""
 
     __slots__ = ()
 
     def save_for_backward(self, *values: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
         pass
 
 
@@ -70,6 +87,9 @@ _SINK = _Sink()
 
 def make(step: OpStep) -> Kernel | None:
     """The kernel of ``step``, or None where the op's own forward and rule must run."""
+    whole = _OP_MAKERS.get(step.cls)
+    if whole is not None:
+        return whole(step)
     entry = _MAKERS.get(step.cls)
     dtype = step.out_dtype
     if entry is None or id(dtype) not in _FLOAT_IDS or not step.out_shape:
@@ -199,6 +219,133 @@ def _relu_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     args = [args[0], Const(_ZERO[dtype])]
     return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None))
 
+
+# ---------------------------------------------------------------------------- whole ops
+# These take the recorded step: their arguments are not all tensors of the output's dtype.
+def _reshape_kernel(step: OpStep) -> Kernel | None:
+    if len(step.args) != 2 or type(step.args[1]) is not Const:
+        return None
+    shape = step.shapes[0]
+    forward = functools.partial(Reshape.forward, _SINK)
+    return Kernel(step.args, forward, NOTHING, lambda s, g: (g.reshape(shape), None))
+
+
+def _second(a: Any, b: Any) -> Any:
+    return b
+
+
+def _getitem_kernel(step: OpStep) -> Kernel | None:
+    """``a[index]``; for one integer index array (an embedding's rows), the gradient adds ``g``
+    into single entries of the flattened zeros, as ``_add_at`` does for few rows: the same sums
+    in the same order, with the entries' flat indices made in one expression (a negative row's
+    entries count from the end, as the row does)."""
+    dtype, shape = step.out_dtype, step.shapes[0]
+    if id(dtype) not in _FLOAT_IDS or not step.out_shape or step.dtypes[0] is not dtype:
+        return None
+    width = np.intp(math.prod(shape[1:]))  # a NumPy integer: a narrow index's products widen
+    columns = np.arange(width)
+
+    def backward(index: Any, g: np.ndarray) -> tuple:
+        rows = index[0] if type(index) is tuple and len(index) == 1 else None
+        if type(rows) is not _ndarray or rows.dtype.kind != "i":
+            return _accumulated(g, index, shape), None
+        out = np.zeros(shape, g.dtype)
+        np.add.at(out.reshape(-1), (rows[..., None] * width + columns).reshape(-1), g.reshape(-1))
+        return out, None
+
+    return Kernel(step.args, functools.partial(Getitem.forward, _SINK), _second, backward)
+
+
+def _inputs_of_linear(x: np.ndarray, w: np.ndarray, b: Any) -> tuple:
+    return x, w
+
+
+def _linear_kernel(step: OpStep) -> Kernel | None:
+    """``x @ w.T + b`` by Linear's forward; its rule's calls with what it needs decided."""
+    dtype = step.out_dtype
+    b = step.args[2]
+    if id(dtype) not in _FLOAT_IDS or not step.out_shape or len(step.shapes[1]) != 2:
+        return None
+    if step.dtypes[0] is not dtype or step.dtypes[1] is not dtype:
+        return None
+    if not ((type(b) is Const and b.value is None) or step.dtypes[2] is dtype):
+        return None
+    need_x, need_w, need_b = step.needs
+    rows = math.prod(step.out_shape[:-1])
+    outs, ins = step.shapes[1]
+
+    def backward(saved: tuple, g: np.ndarray) -> tuple:
+        x, w = saved
+        grad_x = _rows_times(g, w) if need_x else None
+        g2 = g.reshape(rows, outs) if need_w or need_b else None
+        grad_w = g2.mT @ x.reshape(rows, ins) if need_w else None
+        grad_b = g2.sum(0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+    return Kernel(step.args, functools.partial(Linear.forward, _SINK), _inputs_of_linear, backward)
+
+
+def _coefficients_kernel(step: OpStep) -> Kernel:
+    """Class coefficients need no gradient: their forward alone, on no ctx."""
+    return Kernel(step.args, functools.partial(ClassCoefficients.forward, _SINK), NOTHING, None)
+
+
+def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
+    """Cross-entropy of class-index targets summed (or averaged by a divisor), on the path of
+    CrossEntropy's forward and array rule where ``coef`` has one weight per target; the mask
+    ``coef != 0`` made once, and class 1's offset of 1 not multiplied in (the same integers)."""
+    x_shape, coef_shape = step.shapes[:2]
+    dtype = step.out_dtype
+    _, _, dim, reduce, target, divisor = step.args
+    if (
+        id(dtype) not in _FLOAT_IDS
+        or step.dtypes[0] is not dtype
+        or step.dtypes[1] is not dtype
+        or len(coef_shape) != len(x_shape) - 1
+        or not math.prod(x_shape)
+        or type(reduce) is not Const
+        or not reduce.value
+        or type(target) is Const
+        or type(divisor) is Const
+        or step.needs[1]
+    ):
+        return None
+    axes = (dim.value,)
+    offsets, stride = _class_zero_offsets(x_shape, dim.value)
+    spread = (*coef_shape[: dim.value], 1, *coef_shape[dim.value :])  # expand_dims's shape
+
+    def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, d: Any) -> tuple:
+        shifted = _sub(x, x.max(axis=axes, keepdims=True))
+        e = np.exp(shifted)
+        total = e.sum(axis=axes, keepdims=True)
+        counts = _not_equal(coef, 0)
+        picked = np.where(counts, t, 0)
+        at = offsets + (picked if stride == 1 else picked * stride)
+        terms = _mul(coef, _sub(shifted.reshape(-1)[at], np.log(total).reshape(at.shape)))
+        loss = -np.where(counts, terms, 0)
+        s = loss.sum()
+        out = s / d if d else s + math.nan
+        return np.asarray(out), (e, total, at, coef, d)
+
+    def backward(saved: tuple, g: np.ndarray) -> tuple:
+        e, total, at, coef, d = saved
+        if d:
+            g = g / d
+        grad_x = _mul(_div(e, total), coef.reshape(spread))
+        grad_x.reshape(-1)[at] -= coef
+        grad_x *= g
+        return grad_x, None, None, None, None, None
+
+    return Kernel(step.args, forward, WITH_OUTPUT, backward)
+
+
+_OP_MAKERS: dict[type, Callable[[OpStep], Kernel | None]] = {
+    Reshape: _reshape_kernel,
+    Getitem: _getitem_kernel,
+    Linear: _linear_kernel,
+    ClassCoefficients: _coefficients_kernel,
+    CrossEntropy: _cross_entropy_kernel,
+}
 
 # Per op: its kernel maker and its number of arguments (tensors and constants).
 _MAKERS: dict[type, tuple[Callable, int]] = {

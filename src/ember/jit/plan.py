@@ -28,8 +28,9 @@ import numpy as np
 from ..autograd.function import Node
 from ..autograd.grad_mode import state
 from ..backend import sum_to_shape
+from ..ops.shape import Reshape
 from ..tensor import Tensor
-from .kernels import INPUTS, NOTHING, OUTPUT, Kernel
+from .kernels import INPUTS, NOTHING, OUTPUT, WITH_OUTPUT, Kernel
 from .kernels import make as kernel_of
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
 
@@ -116,6 +117,8 @@ class Plan:
                 self.program.append(
                     functools.partial(_write, captured, keep, target, source, step.bump)
                 )
+            elif i in regs.unread and step.cls is Reshape:
+                pass  # a view nothing reads (a derived index reads the array it views)
             else:
                 kernel = kernels.get(i)
                 args = step.args if kernel is None else kernel.args
@@ -200,8 +203,9 @@ class Plan:
             ]
         return self._checked
 
-    def backward(self, C: list, seeds: tuple) -> tuple:
-        """The gradients for the external edges, one per contribution (None where none)."""
+    def backward(self, C: list, seeds: list) -> tuple:
+        """The gradients for the external edges, one per contribution (None where none).
+        ``seeds`` is emptied: each seed is dropped once its node has used it."""
         G: list = [None] * len(C)
         for n, k in self.seeds.items():
             G[n] = seeds[k]
@@ -210,6 +214,8 @@ class Plan:
             g = seeds[k]
             if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
                 program = self._checked_program()
+        seeds.clear()
+        g = None
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
         for n, rule, edges, cls, one in program:
@@ -248,8 +254,9 @@ class _Registers:
     drops each array after its last use with no step of its own for most ops.
 
     ``of`` maps a slot to its register, ``dead[i]`` the registers to clear after step ``i``
-    (dead values no output took), ``template`` the registers a replay starts from (constants;
-    more are appended for the steps' constant arguments)."""
+    (dead values no output took), ``unread`` the steps whose output nothing reads, ``template``
+    the registers a replay starts from (constants; more are appended for the steps' constant
+    arguments)."""
 
     def __init__(self, rec: Recording, steps: list) -> None:
         returned = {o[1] for o in rec.outputs if o[0] == OP}
@@ -265,6 +272,7 @@ class _Registers:
         self.captured_loads: list = []  # (register, captured index)
         self.copies: list = []  # (register, constant written in place: a fresh copy per call)
         self.dead: list[tuple] = []
+        self.unread: set[int] = set()  # steps whose output nothing reads
         for s, (kind, index) in enumerate(rec.slots):
             if s not in last and s not in returned:
                 continue
@@ -288,6 +296,7 @@ class _Registers:
                     self._new(step.out)
                 if step.out not in last and step.out not in returned:
                     dying.append(self.of[step.out])
+                    self.unread.add(i)
             self._free.extend(dying)
             self.dead.append(tuple(dying))
 
@@ -329,8 +338,15 @@ def _op_step(step: OpStep, inputs: tuple, out: int, node: int) -> Callable:
 def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable:
     """The replay of an op by its kernel; a recorded node keeps what the kernel's rule reads."""
     f = kernel.forward
-    saves = kernel.saves if node >= 0 else NOTHING
-    if saves is NOTHING and len(inputs) == 1:
+    saves = kernel.saves if node >= 0 or kernel.saves is WITH_OUTPUT else NOTHING
+    if saves is WITH_OUTPUT:
+
+        def run(R: list, C: list) -> None:
+            R[out], kept = f(*[R[r] for r in inputs])
+            if node >= 0:
+                C[node] = kept
+
+    elif saves is NOTHING and len(inputs) == 1:
         (a,) = inputs
 
         def run(R: list, C: list) -> None:
@@ -347,6 +363,11 @@ def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable
 
         def run(R: list, C: list) -> None:
             C[node] = R[out] = f(R[a])
+
+    elif saves is NOTHING:
+
+        def run(R: list, C: list) -> None:
+            R[out] = f(*[R[r] for r in inputs])
 
     else:  # it keeps its arguments, or what a function of them gives
         save = _pack if saves is INPUTS else saves

@@ -26,17 +26,21 @@ _TOKEN = np.zeros(())  # what an output node passes to the shared node (its adjo
 
 
 class CompiledFunction(Function):
-    """The node of a replayed call: its backward runs the recorded backward on arrays."""
+    """The node of a replayed call: its backward runs the recorded backward on arrays. It takes
+    its adjoint from the engine in a list (``hands_over_adjoint``) and the plan drops it once
+    used, as eager execution does after the output's own op."""
+
+    hands_over_adjoint = True
 
     @staticmethod
-    def backward_arrays(ctx: Node, grad_out: Any) -> Any:
+    def backward_arrays(ctx: Node, grad_out: list) -> Any:
         saved = ctx._saved
         if saved is None:
             raise RuntimeError(function._FREED)
         plan, ctxs, pending = saved
         if pending is None:
-            return plan.backward(ctxs, (grad_out,))
-        seeds = tuple(pending)
+            return plan.backward(ctxs, grad_out)
+        seeds = pending[:]
         pending[:] = [None] * len(pending)
         return plan.backward(ctxs, seeds)
 

@@ -93,25 +93,22 @@ def tensor_key(tensors: list) -> tuple:
 
 
 def module_key(modules: list) -> tuple:
-    """``training`` of each module and the identity, shape, dtype and requires_grad of its
-    parameters and buffers (their arrays are read at replay: optimizers may rebind them)."""
-    return tuple(
-        [
-            (
-                m.training,
-                tuple(
-                    [
-                        None
-                        if p is None
-                        else (id(p), p._data.shape, p._data.dtype, p._requires_grad)
-                        for store in (m._parameters, m._buffers)
-                        for p in store.values()
-                    ]
-                ),
-            )
-            for m in modules
-        ]
-    )
+    """``training`` of each module, how many parameters and buffers it has, and the identity,
+    shape, dtype and requires_grad of each (their arrays are read at replay: optimizers may
+    rebind them). One flat tuple: it is built and hashed at every call."""
+    key: list = []
+    add = key.append
+    for m in modules:
+        params, buffers = m._parameters, m._buffers
+        add((m.training, len(params), len(buffers)))
+        for store in (params, buffers) if buffers else (params,):
+            for p in store.values():
+                if p is None:
+                    add(None)
+                else:
+                    data = p._data
+                    add((id(p), data.shape, data.dtype, p._requires_grad))
+    return tuple(key)
 
 
 def call_key(args: tuple, kwargs: dict, modules: list) -> tuple[tuple, list]:

@@ -103,6 +103,8 @@ def _rebuild(kind: type | None, parts: list, ctx: Any, *roots: Any) -> Any:
             values.append(part[1])
         elif part[0] == "slot":
             values.append(roots[part[1]])
+        elif part[0] == "reshape":
+            values.append(roots[part[1]].reshape(part[2]))
         else:
             _, k, shape, dtype, strides, offset = part
             values.append(np.ndarray(shape, dtype, buffer=roots[k], offset=offset, strides=strides))
@@ -266,6 +268,8 @@ class Tracer:
             return None
         roots.append(s)
         offset = a.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        if not offset and a.dtype == root.dtype and a.size == root.size and a.flags.c_contiguous:
+            return ("reshape", len(roots) - 1, a.shape)  # all of it: cheaper than a new view
         return ("view", len(roots) - 1, a.shape, a.dtype, a.strides, offset)
 
     def wrote(self, target: Tensor, source: Tensor, result: Tensor) -> None:

@@ -135,9 +135,31 @@ def _normal_cdf(a: Any) -> Any:
         return cdf
     flat = a.reshape(-1)
     out = xp.empty_like(flat)
-    for start in range(0, flat.size, _BLOCK):
-        _normal_cdf_block(flat[start : start + _BLOCK], out[start : start + _BLOCK])
+    _by_blocks(_normal_cdf_block, flat, out)
     return out.reshape(a.shape)
+
+
+def _by_blocks(fn: Any, *arrays: Any) -> None:
+    """``fn`` on aligned pieces of _BLOCK elements of equally long flat arrays, so that its
+    passes over a piece stay in cache."""
+    for start in range(0, arrays[0].size, _BLOCK):
+        fn(*[x[start : start + _BLOCK] for x in arrays])
+
+
+def _gelu_block(a: Any, cdf: Any, out: Any) -> None:
+    _normal_cdf_block(a, cdf)
+    xp.multiply(a, cdf, out=out)
+
+
+def _gelu_slope_block(a: Any, cdf: Any, grad: Any, slope: Any) -> None:
+    """grad (a phi(a) + Phi(a)), as the array rule computes it for other dtypes."""
+    xp.square(a, out=slope)
+    slope *= -0.5
+    xp.exp(slope, out=slope)
+    slope *= a
+    slope *= _INV_SQRT_2PI
+    slope += cdf
+    slope *= grad
 
 
 def _normal_cdf_block(a: Any, out: Any) -> None:
@@ -194,6 +216,12 @@ class Gelu(_Pointwise):
             inner *= _SQRT_2_OVER_PI
             ctx.th = xp.tanh(inner, out=inner)
             return 0.5 * a * (1 + ctx.th)
+        if a.dtype == xp.float32:  # Phi and a Phi(a) block by block
+            flat = a.reshape(-1)
+            cdf, out = xp.empty_like(flat), xp.empty_like(flat)
+            _by_blocks(_gelu_block, flat, cdf, out)
+            ctx.cdf = cdf.reshape(a.shape)
+            return out.reshape(a.shape)
         ctx.cdf = _normal_cdf(a)
         return a * ctx.cdf
 
@@ -209,6 +237,12 @@ class Gelu(_Pointwise):
             slope *= a
             slope += 1 + th
             slope *= 0.5
+        elif grad_out.dtype == a.dtype == xp.float32 and grad_out.shape == a.shape:
+            flat = a.reshape(-1)
+            slope = xp.empty_like(flat)
+            cdf, grad = ctx.cdf.reshape(-1), grad_out.reshape(-1)
+            _by_blocks(_gelu_slope_block, flat, cdf, grad, slope)
+            return slope.reshape(a.shape), None
         else:
             slope = xp.square(a, out=xp.empty_like(a))
             slope *= -0.5

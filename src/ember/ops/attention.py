@@ -22,13 +22,15 @@ class AttentionSoftmax(Op):
     def forward(ctx, x, bias, safe):
         if x.dtype.kind != "f":
             raise TypeError(f"attention softmax: expected floating scores, got dtype {x.dtype}")
+        scratch = None  # an array of our own that the shift and exp may overwrite
         if bias is not None:
-            x = x + bias.astype(x.dtype, copy=False)
+            x = scratch = x + bias.astype(x.dtype, copy=False)
         top = x.max(axis=-1, keepdims=True) if x.size else x
         if safe:
             top[xp.isneginf(top)] = 0
         with xp.errstate(invalid="ignore"):
-            out = xp.exp(x - top)
+            out = xp.subtract(x, top, out=scratch)
+            xp.exp(out, out=out)
         total = out.sum(axis=-1, keepdims=True)
         if safe:
             total[total == 0] = 1  # a row of -inf: exp gives zeros, and zeros it stays

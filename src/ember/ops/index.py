@@ -87,7 +87,8 @@ def _add_at(out: Any, index: tuple, values: Any) -> None:
         and out.flags.c_contiguous
         and (not rows.size or (-out.shape[0] <= rows.min() and rows.max() < out.shape[0]))
     ):
-        _add_rows(out, xp.where(rows < 0, rows + out.shape[0], rows), values)
+        # in intp: a narrow index's rows times the row width would overflow its own dtype
+        _add_rows(out, xp.where(rows < 0, rows + xp.intp(out.shape[0]), rows), values)
     else:  # add.at raises its error for an index out of bounds
         xp.add.at(out, index, values)
 
