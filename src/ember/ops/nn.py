@@ -164,10 +164,10 @@ class CrossEntropy(Op):
             loss = -xp.where(coef != 0, terms, 0)
         if not reduce:
             return loss
-        total = loss.sum()
+        summed = loss.sum()
         if divisor is None:
-            return total
-        return total / divisor if divisor else total + nan
+            return summed
+        return summed / divisor if divisor else summed + nan
 
     @staticmethod
     def backward(ctx, grad_out):
