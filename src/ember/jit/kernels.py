@@ -36,7 +36,7 @@ from ..ops.linalg import Linear, _rows_times
 from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
 from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
-from .pool import like
+from .pool import large, like
 from .tracer import Const, OpStep
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
@@ -274,7 +274,7 @@ def _rows_into(a: np.ndarray, m: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def _linear(x: np.ndarray, w: np.ndarray, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """Linear's forward, into ``out`` where given (floating dtypes: its cast does nothing)."""
-    if out is None:
+    if out is None:  # a large weight, a small output
         return Linear.forward(_SINK, x, w, b)
     _rows_into(x, w.T, out)
     if b is not None:
@@ -297,20 +297,27 @@ def _linear_kernel(step: OpStep) -> Kernel | None:
     out_shape = step.out_shape
     rows = math.prod(out_shape[:-1])
     outs, ins = step.shapes[1]
+    pool = any(map(large, (out_shape, *step.shapes[:2]), (dtype, dtype, dtype)))
 
     def backward(saved: tuple, g: np.ndarray) -> tuple:
         x, w = saved
-        pooled = type(g) is _ndarray and g.shape == out_shape and g.dtype is dtype
+        pooled = pool and type(g) is _ndarray and g.shape == out_shape and g.dtype is dtype
         grad_x = None
         if need_x:
             out = like(x) if pooled else None
             grad_x = _rows_times(g, w) if out is None else _rows_into(g, w, out)
         g2 = g.reshape(rows, outs) if need_w or need_b else None
-        out = like(w) if pooled and need_w else None
-        grad_w = _matmul(g2.mT, x.reshape(rows, ins), out=out) if need_w else None
+        grad_w = None
+        if need_w:
+            x2 = x.reshape(rows, ins)
+            out = like(w) if pooled else None
+            grad_w = g2.mT @ x2 if out is None else _matmul(g2.mT, x2, out=out)
         grad_b = g2.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
+    if not pool:
+        forward = functools.partial(Linear.forward, _SINK)
+        return Kernel(step.args, forward, _inputs_of_linear, backward)
     return Kernel(step.args, _linear, _inputs_of_linear, backward, True)
 
 
@@ -340,12 +347,13 @@ def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
     ):
         return None
     axes = (dim.value,)
+    pool = large(x_shape, dtype)
     offsets, stride = _class_zero_offsets(x_shape, dim.value)
     spread = (*coef_shape[: dim.value], 1, *coef_shape[dim.value :])  # expand_dims's shape
 
     def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, d: Any) -> tuple:
-        shifted = _sub(x, x.max(axis=axes, keepdims=True), out=like(x))
-        e = np.exp(shifted, out=like(x))
+        shifted = _sub(x, x.max(axis=axes, keepdims=True), out=like(x) if pool else None)
+        e = np.exp(shifted, out=like(x) if pool else None)
         total = e.sum(axis=axes, keepdims=True)
         counts = _not_equal(coef, 0)
         picked = np.where(counts, t, 0)
@@ -360,7 +368,7 @@ def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
         e, total, at, coef, d = saved
         if d:
             g = g / d
-        grad_x = _div(e, total, out=like(e))
+        grad_x = _div(e, total, out=like(e) if pool else None)
         _mul(grad_x, coef.reshape(spread), out=grad_x)
         grad_x.reshape(-1)[at] -= coef
         grad_x *= g

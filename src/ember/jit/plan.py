@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
+import operator
 import threading
 from collections.abc import Callable
 from operator import itemgetter
@@ -34,11 +34,11 @@ from ..ops.shape import Reshape
 from ..tensor import Tensor
 from .kernels import INPUTS, NOTHING, OUTPUT, WITH_OUTPUT, Kernel
 from .kernels import make as kernel_of
-from .pool import LARGE, buffer, use
+from .pool import LARGE, buffer, large, use
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
 
 _ndarray = np.ndarray
-_add = np.add
+_add = operator.add
 
 
 class ReplayCtx(Node):
@@ -144,13 +144,20 @@ class Plan:
         self.template = template
         self.outputs = tuple(regs.of[o[1]] for o in rec.outputs if o[0] == OP)
         self._plan_backward({steps[i].node: k for i, k in kernels.items()})
-        self._pools = threading.local()  # each thread's pool of large buffers
+        ops = [s for s in steps if isinstance(s, OpStep)]
+        self._pooled = any(  # large arrays: each thread's pool of buffers for them
+            large(shape, dtype)
+            for s in ops
+            for shape, dtype in zip((s.out_shape, *s.shapes), (s.out_dtype, *s.dtypes))
+        )
+        self._pools = threading.local()
 
     # ------------------------------------------------------------------ forward
     def forward(self, arrays: list, captured: list) -> tuple[tuple, list]:
         """The outputs' arrays and what the backward of each recorded node reads (its ctx, or
         what its kernel keeps)."""
-        use(self._pools).start()
+        if self._pooled:
+            use(self._pools).start()
         R = self.template.copy()
         for r, i in self.loads:
             R[r] = arrays[i]
@@ -221,7 +228,10 @@ class Plan:
             if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
                 program = self._checked_program()
         seeds.clear()
-        use(self._pools)
+        add = _add
+        if self._pooled:
+            use(self._pools)
+            add = _sum
         g = None
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
@@ -237,7 +247,7 @@ class Plan:
                 k, target = one
                 a = r[k]
                 old = G[target]
-                G[target] = a if old is None else _sum(old, a)
+                G[target] = a if old is None else add(old, a)
                 continue
             if type(r) is not tuple:
                 r = (r,)
@@ -249,7 +259,7 @@ class Plan:
                     a = conform(a, shape, dtype, cls, k)
                 if internal:
                     old = G[target]
-                    G[target] = a if old is None else _sum(old, a)
+                    G[target] = a if old is None else add(old, a)
                 else:
                     X[target] = a
         return tuple(X)
@@ -347,7 +357,7 @@ def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int, step: OpSte
     A large output is written into a buffer of the replay's pool where the kernel can."""
     f = kernel.forward
     shape, dtype = step.out_shape, step.out_dtype
-    if kernel.into and math.prod(shape) * dtype.itemsize >= LARGE:
+    if kernel.into and large(shape, dtype):
         f = functools.partial(_into, f, shape, dtype)
     saves = kernel.saves if node >= 0 or kernel.saves is WITH_OUTPUT else NOTHING
     if saves is WITH_OUTPUT:
@@ -409,7 +419,7 @@ def _sum(old: Any, a: Any) -> Any:
         and a.shape == old.shape
         and a.dtype is old.dtype
     ):
-        return _add(old, a, out=buffer(old.shape, old.dtype))
+        return np.add(old, a, out=buffer(old.shape, old.dtype))
     return old + a
 
 

@@ -10,14 +10,25 @@ Kernels take buffers from the pool their thread's replay made current (``buffer`
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
+from typing import Any
 
 import numpy as np
 
 LARGE = 1 << 16  # bytes: smaller arrays cost malloc nothing worth saving
 _getrefcount = sys.getrefcount
 _empty = np.empty
+
+
+def large(shape: tuple | None, dtype: Any) -> bool:
+    """Whether an array of ``shape`` and ``dtype`` (a recorded tensor's) is worth a buffer."""
+    return (
+        shape is not None
+        and isinstance(dtype, np.dtype)
+        and math.prod(shape) * dtype.itemsize >= LARGE
+    )
 
 
 class Pool:
@@ -42,22 +53,26 @@ class Pool:
         now = self._now.get(key)
         if now is None:
             now = self._now[key] = []
-        for b in now:
-            if _getrefcount(b) == 3:  # the list, ``b`` and the argument
-                return b
+        i = _first_free(now)
+        if i >= 0:
+            return now[i]
         last = self._last.get(key, [])
-        for i in range(len(last)):
-            if _getrefcount(last[i]) == 2:  # the list and the argument
-                b = last.pop(i)
-                break
-        else:
-            b = _empty(shape, dtype)
+        i = _first_free(last)
+        b = last.pop(i) if i >= 0 else _empty(shape, dtype)
         now.append(b)
         return b
 
     def held(self) -> int:
         """The number of buffers held (for tests)."""
         return sum(map(len, self._now.values())) + sum(map(len, self._last.values()))
+
+
+def _first_free(buffers: list) -> int:
+    """The index of the first buffer that nothing but ``buffers`` refers to, or -1."""
+    for i in range(len(buffers)):
+        if _getrefcount(buffers[i]) == 2:  # the list and the argument
+            return i
+    return -1
 
 
 _current = threading.local()
