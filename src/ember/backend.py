@@ -122,15 +122,15 @@ def sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce array ``a`` to ``shape`` by summing the dims that broadcasting added or stretched."""
     if a.shape == shape:
         return a
-    if not shape:  # to a scalar: the sum over all axes (axis=None is that sum)
-        return a.sum(keepdims=True).reshape(())
+    if not shape:  # to a scalar: the sum over all axes (a.sum), as an array of its own
+        return np.asarray(np.add.reduce(a, axis=None))
     lead = a.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != a.shape[lead + i] for i, s in enumerate(shape)):
         raise ValueError(f"sum_to_size: shape {a.shape} cannot be summed to {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1
     )
-    return a.sum(axis=axes).reshape(shape)
+    return np.add.reduce(a, axis=axes).reshape(shape)
 
 
 def flush_subnormal(a: np.ndarray) -> None:

@@ -206,7 +206,7 @@ class Tensor(ConversionMethods, OpMethods, InplaceMethods, FactoryMethods):
             gradient = Tensor._make(np.ones_like(self._data), None, False)
         elif not isinstance(gradient, Tensor):
             gradient = Tensor(gradient, dtype=self.dtype)
-        if gradient.shape != self.shape:
+        if gradient._data.shape != self._data.shape:
             raise RuntimeError(
                 f"backward: gradient has shape {tuple(gradient.shape)} but the output has shape "
                 f"{tuple(self.shape)}"

@@ -77,6 +77,21 @@ def test_a_leaf_gradient_never_shares_memory_with_the_callers_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), np.arange(6.0).reshape(2, 3))
 
 
+def test_a_gradient_reduced_to_a_0d_leaf_is_the_sum_over_all_axes_in_an_array_of_its_own():
+    w = ember.tensor(0.5, requires_grad=True)
+    x = ember.tensor(np.random.default_rng(0).standard_normal((7, 300)).astype(np.float32))
+    (w * x).backward(ember.ones_like(x))
+    assert w.grad.shape == () and w.grad.dtype == ember.float32
+    assert w.grad.numpy().tobytes() == x.numpy().sum().tobytes()
+    assert w.grad.numpy().base is None and w.grad.numpy().flags.writeable
+
+
+def test_a_rule_may_return_a_python_number_or_a_numpy_scalar():
+    x = f64(2.0)
+    (x * 3.0).backward()  # the rule's g * 3.0 of 0-d arrays is a NumPy scalar
+    assert type(x.grad.numpy()) is np.ndarray and x.grad.item() == 3.0
+
+
 class ReadOnlyGradient(Function):
     """Its rule returns a read-only array that is no view."""
 

@@ -386,3 +386,30 @@ def test_pow_array_rule_equals_the_tensor_rule(exponent):
         (x.pow(exponent) * 1.5).sum().backward(create_graph=create_graph)
         grads.append(x.grad.detach().numpy().tobytes())
     assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_pow_1_is_a_copy_of_every_value(dtype):
+    """x**1 (also the power in the rule of x**2) gives every value back bit for bit, in an
+    array of its own."""
+    specials = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -3.5, 7e30]
+    values = np.concatenate([specials, np.random.default_rng(5).standard_normal(64)])
+    x = ember.tensor(values, dtype=dtype)
+    y = x**1
+    assert y.numpy().tobytes() == x.numpy().tobytes()
+    assert not np.shares_memory(y.numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("exponent", [2, 3])
+def test_pow_overflow_is_silent_and_gives_inf(exponent):
+    """As in PyTorch: float32 x**2 and x**3 past the largest float are inf, without a warning."""
+    x = ember.tensor([1e30, 3e30, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x**exponent
+        y.sum().backward()
+    assert np.isinf(y.detach().numpy()[:2]).all() and y[2].item() == 2.0**exponent
+    v = x.detach().numpy()
+    with np.errstate(over="ignore"):
+        expected = exponent * (v if exponent == 2 else v * v)  # inf for 3 x**2
+    np.testing.assert_array_equal(x.grad.numpy(), expected)

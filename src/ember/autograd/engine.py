@@ -68,16 +68,15 @@ def run_backward(
     if state.tracer is not None:
         state.tracer.escape("backward() inside the function")
     arrays = not create_graph
-    kind = np.ndarray if arrays else T  # the type of the adjoints
-    edges = [r.grad_fn or r for r in roots]
+    root_edges = [r.grad_fn or r for r in roots]
     targets = None if inputs is None else {x.grad_fn or x: i for i, x in enumerate(inputs)}
     captured: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-    needed = None if targets is None else _needed(edges, targets)
+    needed = None if targets is None else _needed(root_edges, targets)
 
     pending: dict[Any, Any] = {}  # edge -> adjoint accumulated so far
     heap: list[tuple[int, Node]] = []  # (-creation number, node): latest first
     leaves: list[Any] = []
-    for edge, g in zip(edges, grads):
+    for edge, g in zip(root_edges, grads):
         if arrays:
             g = g._data
         if edge in pending:
@@ -92,11 +91,14 @@ def run_backward(
     prev, prev_retain = state.grad_enabled, state.retain_graph
     state.grad_enabled = create_graph
     state.retain_graph = retain_graph  # a replayed call frees its saved values as it goes
-    anomaly = process.anomaly
+    # A gradient of the adjoints' type and the input's shape and dtype goes on as it is; under
+    # anomaly detection none does (each one is checked for NaN/Inf).
+    exact = None if process.anomaly else np.ndarray if arrays else T
+    heappush, heappop = heapq.heappush, heapq.heappop
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while heap:
-                node = heapq.heappop(heap)[1]
+                node = heappop(heap)[1]
                 g = pending.pop(node)
                 if node._hooks is not None or node._retained is not None:
                     g = _run_node_hooks(node, g, create_graph)
@@ -111,20 +113,16 @@ def run_backward(
                 result = node.fn.backward_arrays(node, g) if arrays else _run_tensor_rule(node, g)
                 if type(result) is not tuple:
                     result = (result,)
-                if len(result) != len(node.next):
+                edges = node.next
+                if len(result) != len(edges):
                     raise RuntimeError(
                         f"{node.name()} returned {len(result)} gradients but its op has "
-                        f"{len(node.next)} inputs"
+                        f"{len(edges)} inputs"
                     )
-                for edge, gi, shape, dtype in zip(node.next, result, node.shapes, node.dtypes):
+                for edge, gi, shape, dtype in zip(edges, result, node.shapes, node.dtypes):
                     if edge is None or gi is None:
                         continue
-                    if (
-                        type(gi) is not kind
-                        or gi.shape != shape
-                        or gi.dtype is not dtype
-                        or anomaly
-                    ):
+                    if type(gi) is not exact or gi.shape != shape or gi.dtype is not dtype:
                         gi = _conform(node, edge, gi, shape, dtype, arrays)
                     if needed is not None and edge not in needed and edge not in targets:
                         continue
@@ -134,14 +132,15 @@ def run_backward(
                     else:
                         pending[edge] = gi
                         if type(edge) is Node:
-                            heapq.heappush(heap, (-edge.seq, edge))
+                            heappush(heap, (-edge.seq, edge))
                         else:
                             leaves.append(edge)
                 if not retain_graph:
                     node.release()
-        handed = {id(g._data) for g in grads}
-        for leaf in leaves:
-            _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
+        if leaves:
+            handed = {id(g._data) for g in grads}
+            for leaf in leaves:
+                _deliver_to_leaf(leaf, pending.pop(leaf), create_graph, targets, captured, handed)
     finally:
         state.grad_enabled, state.retain_graph = prev, prev_retain
 
@@ -172,6 +171,8 @@ def _as_tensor(g: Any) -> Any:
 
 
 def _as_array(g: Any) -> np.ndarray:
+    if type(g) is np.ndarray:
+        return g
     return g._data if isinstance(g, function._Tensor) else np.asarray(g)
 
 

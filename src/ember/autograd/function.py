@@ -356,21 +356,19 @@ def _resolve_saved(ctx: Node, args: tuple, fwd_args: Any, out_obj: Any, out: np.
     values: list = []
     versions: list = []
     for value in ctx._saved:
+        version = None
         if value is out_obj:
-            values.append(_OUTPUT)
-            versions.append(0)
+            value, version = _OUTPUT, 0
             ctx._out = out
-            continue
-        for arg, fwd in zip(args, fwd_args):
-            if value is fwd and isinstance(arg, _Tensor):
-                if arg._inference and ctx._recorded:
-                    raise RuntimeError(_INFERENCE_SAVED)
-                values.append(arg)
-                versions.append(arg._vc[0])
-                break
-        else:
-            values.append(value)
-            versions.append(None)
+        elif type(value) is np.ndarray or isinstance(value, _Tensor):  # a tensor's forward value
+            for arg, fwd in zip(args, fwd_args):
+                if value is fwd and isinstance(arg, _Tensor):
+                    if arg._inference and ctx._recorded:
+                        raise RuntimeError(_INFERENCE_SAVED)
+                    value, version = arg, arg._vc[0]
+                    break
+        values.append(value)
+        versions.append(version)
     ctx._saved = values
     ctx._versions = versions
 

@@ -5,6 +5,7 @@ the whole process."""
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -15,16 +16,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _switch(field: str) -> Any:
     """A per-thread switch stored in ``field``; setting it updates the derived fields."""
 
-    def get(self: _ThreadState) -> bool:
-        return getattr(self, field)
-
     def set_(self: _ThreadState, mode: bool) -> None:
         setattr(self, field, mode)
         recording = self._tracer is not None
         self.record = self._grad and not self._inference and not recording
         self.special = self._inference or self._forward_ad or recording
 
-    return property(get, set_)
+    return property(operator.attrgetter(field), set_)  # a C getter: read on every op
+
+
+def _set_grad(self: _ThreadState, mode: bool) -> None:
+    """The switch flipped most (no_grad, every backward): of the derived fields, only ``record``
+    depends on it."""
+    self._grad = mode
+    self.record = mode and not self._inference and self._tracer is None
 
 
 class _ThreadState(threading.local):
@@ -35,7 +40,7 @@ class _ThreadState(threading.local):
     while ``ember.compile`` records a call on this thread: every op then goes through it.
     """
 
-    grad_enabled = _switch("_grad")
+    grad_enabled = property(operator.attrgetter("_grad"), _set_grad)
     inference = _switch("_inference")
     forward_ad = _switch("_forward_ad")
     tracer = _switch("_tracer")

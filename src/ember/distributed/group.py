@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
 # Variables that MPI launchers put into each rank's environment (MPICH/Hydra, Open MPI, PMIx).
+_FORWARD_SECONDS = 0.3  # how long a failing rank waits for the launcher to forward its output
 _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE")
 
 _NOT_INITIALIZED = (
@@ -173,6 +175,9 @@ def abort(status: int = 1) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if _world is not None and _world.comm is not None:
+        # The launcher forwards a rank's output from a pipe and drops what it has not read yet
+        # when the job is torn down: give it a moment to read the error first.
+        time.sleep(_FORWARD_SECONDS)
         _world.comm.Abort(status)
     os._exit(status)
 

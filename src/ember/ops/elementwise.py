@@ -92,18 +92,20 @@ def _raise_unbroadcastable(op: str, args: tuple) -> None:
 
 def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
     """``fn(a, b)`` after PyTorch's type promotion, with ``op`` named in a shape error."""
+    # The common cases skip _promote: same dtypes (floating, for true division), a float32 or
+    # float64 array with a Python number. Anything else (bfloat16 too) takes the general path.
     if type(a) is xp.ndarray:
+        kind = a.dtype.kind
         keep = (
             a.dtype == b.dtype
             if type(b) is xp.ndarray
-            else (type(b) is float or type(b) is int) and is_floating(a.dtype)
-        ) and (not floating or is_floating(a.dtype))
+            else (type(b) is float or type(b) is int) and kind == "f"
+        ) and (not floating or kind == "f")
     else:  # a Python number first (``lr * grad``, ``1 - p``)
         keep = (
-            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and is_floating(b.dtype)
+            type(b) is xp.ndarray and (type(a) is float or type(a) is int) and b.dtype.kind == "f"
         )
     if not keep:
-        # The common cases skip this call: same dtypes, a float array with a Python number.
         a, b = _promote(a, b, floating)
     try:
         return fn(a, b)
@@ -114,8 +116,9 @@ def _binary(fn: Any, op: str, a: Any, b: Any, floating: bool = False) -> Any:
 
 def _floating(a: Any) -> Any:
     """Integer and bool arrays become the default float dtype (exp of an int tensor is float)."""
-    a = xp.asarray(a)
-    return a if is_floating(a.dtype) else a.astype(default_float())
+    if type(a) is not xp.ndarray:
+        a = xp.asarray(a)
+    return a if a.dtype.kind == "f" or is_floating(a.dtype) else a.astype(default_float())
 
 
 def _is_number(v: Any) -> bool:
@@ -271,12 +274,16 @@ class Pow(Op):
 def _power(a: Any, b: Any) -> Any:
     """a ** b on arrays. A float32/float64 array to the Python power 2 or 3 is the product of its
     factors, as PyTorch computes it (bit for bit; x**3 by ``pow`` differs in the last bit for a
-    quarter of the values) and several times faster than ``pow``."""
+    quarter of the values) and several times faster than ``pow``; to the power 1 it is a copy
+    (``pow`` gives every value back bit for bit, NaNs included; the rule of x**2 takes this
+    power)."""
     if type(a) is xp.ndarray and (type(b) is int or type(b) is float) and a.dtype in _PRODUCTS:
         if b == 2:
             return a * a
         if b == 3:
             return a * a * a
+        if b == 1:
+            return a.copy()
     return _binary(xp.power, "pow", a, b)
 
 

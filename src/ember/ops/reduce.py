@@ -90,9 +90,8 @@ class Sum(Op):
         ctx.dims = reduce_dims(dim, a.ndim, "sum")
         ctx.keepdim = keepdim
         ctx.dtype = dtype
-        return a.sum(
-            axis=ctx.dims, keepdims=keepdim, dtype=_sum_dtype(a) if dtype is None else dtype
-        )
+        dtype = _sum_dtype(a) if dtype is None else dtype
+        return xp.add.reduce(a, axis=ctx.dims, dtype=dtype, keepdims=keepdim)  # a.sum, unwrapped
 
     @staticmethod
     def backward(ctx, grad_out):
