@@ -36,6 +36,7 @@ from ..ops.linalg import Linear, _rows_times
 from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
 from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
+from .pool import large, like
 from .tracer import Const, OpStep
 
 FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
@@ -48,6 +49,7 @@ _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
 _neg, _max, _greater, _not_equal = np.negative, np.maximum, np.greater, np.not_equal
+_matmul = np.matmul
 _ndarray = np.ndarray
 _ONE = {d: np.ones((), d) for d in FLOATS}
 _ZERO = {d: np.zeros((), d) for d in FLOATS}
@@ -61,12 +63,14 @@ class Kernel(NamedTuple):
     OUTPUT (one argument only), INPUTS (the tuple of arguments), a function of the arguments or
     WITH_OUTPUT (what the forward returns beside its output, as ``(output, saved)``).
     ``backward`` returns a tuple of one gradient per argument: an array for each argument that
-    needs one, None for the others."""
+    needs one, None for the others. ``into``: the forward takes ``out=`` (a buffer of the
+    output's shape and dtype that no argument uses), as a ufunc does."""
 
     args: list
     forward: Callable
     saves: Any
     backward: Callable
+    into: bool = False
 
 
 class _Sink:
@@ -140,41 +144,41 @@ def _is_const(args: list) -> list[bool]:
 
 # ---------------------------------------------------------------------------- two arguments
 def _add_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
-    return Kernel(args, _add, NOTHING, lambda s, g: (g, g))
+    return Kernel(args, _add, NOTHING, lambda s, g: (g, g), True)
 
 
 def _sub_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     if needs[1]:
-        return Kernel(args, _sub, NOTHING, lambda s, g: (g, _neg(g)))
-    return Kernel(args, _sub, NOTHING, lambda s, g: (g, None))
+        return Kernel(args, _sub, NOTHING, lambda s, g: (g, _neg(g)), True)
+    return Kernel(args, _sub, NOTHING, lambda s, g: (g, None), True)
 
 
 def _mul_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     const_a, const_b = _is_const(args)
     if const_b:
         k = args[1].value
-        return Kernel(args, _mul, NOTHING, lambda s, g: (_mul(g, k), None))
+        return Kernel(args, _mul, NOTHING, lambda s, g: (_mul(g, k), None), True)
     if const_a:
         k = args[0].value
-        return Kernel(args, _mul, NOTHING, lambda s, g: (None, _mul(g, k)))
+        return Kernel(args, _mul, NOTHING, lambda s, g: (None, _mul(g, k)), True)
     need_a, need_b = needs
 
     def backward(s: tuple, g: np.ndarray) -> tuple:  # Mul's rule: g b, g a
         a, b = s
         return (_mul(g, b) if need_a else None), (_mul(g, a) if need_b else None)
 
-    return Kernel(args, _mul, INPUTS, backward)
+    return Kernel(args, _mul, INPUTS, backward, True)
 
 
 @_quiet
-def _div_quiet(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _div(a, b)
+def _div_quiet(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return _div(a, b, out=out)
 
 
 def _div_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     if _is_const(args)[1]:
         k = args[1].value
-        return Kernel(args, _div_quiet, NOTHING, lambda s, g: (_div(g, k), None))
+        return Kernel(args, _div_quiet, NOTHING, lambda s, g: (_div(g, k), None), True)
     need_a, need_b = needs
 
     def backward(s: tuple, g: np.ndarray) -> tuple:  # Div's rule: g / b, -g a / (b b)
@@ -183,26 +187,26 @@ def _div_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
         gb = _div(_mul(_neg(g), a), _mul(b, b)) if need_b else None
         return ga, gb
 
-    return Kernel(args, _div_quiet, INPUTS, backward)
+    return Kernel(args, _div_quiet, INPUTS, backward, True)
 
 
 # ---------------------------------------------------------------------------- one argument
 def _neg_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
-    return Kernel(args, _neg, NOTHING, lambda s, g: (_neg(g),))
+    return Kernel(args, _neg, NOTHING, lambda s, g: (_neg(g),), True)
 
 
 def _tanh_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     one = _ONE[dtype]
-    return Kernel(args, np.tanh, OUTPUT, lambda y, g: (_mul(g, _sub(one, _mul(y, y))),))
+    return Kernel(args, np.tanh, OUTPUT, lambda y, g: (_mul(g, _sub(one, _mul(y, y))),), True)
 
 
 @_quiet
-def _exp_quiet(a: np.ndarray) -> np.ndarray:
-    return np.exp(a)
+def _exp_quiet(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.exp(a, out=out)
 
 
 def _exp_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
-    return Kernel(args, _exp_quiet, OUTPUT, lambda y, g: (_mul(g, y),))
+    return Kernel(args, _exp_quiet, OUTPUT, lambda y, g: (_mul(g, y),), True)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -217,7 +221,7 @@ def _sigmoid_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
 def _relu_kernel(args: list, needs: tuple, dtype: np.dtype) -> Kernel:
     # max(a, 0) and the mask a > 0 that Relu saves; the 0 becomes a constant argument
     args = [args[0], Const(_ZERO[dtype])]
-    return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None))
+    return Kernel(args, _max, _greater, lambda mask, g: (_mul(g, mask), None), True)
 
 
 # ---------------------------------------------------------------------------- whole ops
@@ -260,8 +264,27 @@ def _inputs_of_linear(x: np.ndarray, w: np.ndarray, b: Any) -> tuple:
     return x, w
 
 
+def _rows_into(a: np.ndarray, m: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``_rows_times(a, m)`` written into ``out``: the same product of the same operands."""
+    if a.ndim <= 2:
+        return _matmul(a, m, out=out)
+    _matmul(a.reshape(-1, a.shape[-1]), m, out=out.reshape(-1, m.shape[-1]))
+    return out
+
+
+def _linear(x: np.ndarray, w: np.ndarray, b: Any, out: np.ndarray | None = None) -> np.ndarray:
+    """Linear's forward, into ``out`` where given (floating dtypes: its cast does nothing)."""
+    if out is None:  # a large weight, a small output
+        return Linear.forward(_SINK, x, w, b)
+    _rows_into(x, w.T, out)
+    if b is not None:
+        _add(out, b, out=out)
+    return out
+
+
 def _linear_kernel(step: OpStep) -> Kernel | None:
-    """``x @ w.T + b`` by Linear's forward; its rule's calls with what it needs decided."""
+    """``x @ w.T + b`` by Linear's forward; its rule's calls with what it needs decided, the
+    large products written into buffers of the replay's pool."""
     dtype = step.out_dtype
     b = step.args[2]
     if id(dtype) not in _FLOAT_IDS or not step.out_shape or len(step.shapes[1]) != 2:
@@ -271,18 +294,31 @@ def _linear_kernel(step: OpStep) -> Kernel | None:
     if not ((type(b) is Const and b.value is None) or step.dtypes[2] is dtype):
         return None
     need_x, need_w, need_b = step.needs
-    rows = math.prod(step.out_shape[:-1])
+    out_shape = step.out_shape
+    rows = math.prod(out_shape[:-1])
     outs, ins = step.shapes[1]
+    pool = any(map(large, (out_shape, *step.shapes[:2]), (dtype, dtype, dtype)))
 
     def backward(saved: tuple, g: np.ndarray) -> tuple:
         x, w = saved
-        grad_x = _rows_times(g, w) if need_x else None
+        pooled = pool and type(g) is _ndarray and g.shape == out_shape and g.dtype is dtype
+        grad_x = None
+        if need_x:
+            out = like(x) if pooled else None
+            grad_x = _rows_times(g, w) if out is None else _rows_into(g, w, out)
         g2 = g.reshape(rows, outs) if need_w or need_b else None
-        grad_w = g2.mT @ x.reshape(rows, ins) if need_w else None
+        grad_w = None
+        if need_w:
+            x2 = x.reshape(rows, ins)
+            out = like(w) if pooled else None
+            grad_w = g2.mT @ x2 if out is None else _matmul(g2.mT, x2, out=out)
         grad_b = g2.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
-    return Kernel(step.args, functools.partial(Linear.forward, _SINK), _inputs_of_linear, backward)
+    if not pool:
+        forward = functools.partial(Linear.forward, _SINK)
+        return Kernel(step.args, forward, _inputs_of_linear, backward)
+    return Kernel(step.args, _linear, _inputs_of_linear, backward, True)
 
 
 def _coefficients_kernel(step: OpStep) -> Kernel:
@@ -311,12 +347,13 @@ def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
     ):
         return None
     axes = (dim.value,)
+    pool = large(x_shape, dtype)
     offsets, stride = _class_zero_offsets(x_shape, dim.value)
     spread = (*coef_shape[: dim.value], 1, *coef_shape[dim.value :])  # expand_dims's shape
 
     def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, d: Any) -> tuple:
-        shifted = _sub(x, x.max(axis=axes, keepdims=True))
-        e = np.exp(shifted)
+        shifted = _sub(x, x.max(axis=axes, keepdims=True), out=like(x) if pool else None)
+        e = np.exp(shifted, out=like(x) if pool else None)
         total = e.sum(axis=axes, keepdims=True)
         counts = _not_equal(coef, 0)
         picked = np.where(counts, t, 0)
@@ -331,7 +368,8 @@ def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
         e, total, at, coef, d = saved
         if d:
             g = g / d
-        grad_x = _mul(_div(e, total), coef.reshape(spread))
+        grad_x = _div(e, total, out=like(e) if pool else None)
+        _mul(grad_x, coef.reshape(spread), out=grad_x)
         grad_x.reshape(-1)[at] -= coef
         grad_x *= g
         return grad_x, None, None, None, None, None

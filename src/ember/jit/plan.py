@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
+import threading
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
@@ -32,9 +34,11 @@ from ..ops.shape import Reshape
 from ..tensor import Tensor
 from .kernels import INPUTS, NOTHING, OUTPUT, WITH_OUTPUT, Kernel
 from .kernels import make as kernel_of
+from .pool import LARGE, buffer, large, use
 from .tracer import CAPTURED, CONST, INPUT, NODE, OP, Const, OpStep, Recording, WriteStep
 
 _ndarray = np.ndarray
+_add = operator.add
 
 
 class ReplayCtx(Node):
@@ -134,17 +138,26 @@ class Plan:
                 if kernel is None:
                     self.program.append(_op_step(step, tuple(inputs), out, node))
                 else:
-                    self.program.append(_kernel_step(kernel, tuple(inputs), out, node))
+                    self.program.append(_kernel_step(kernel, tuple(inputs), out, node, step))
             if regs.dead[i]:
                 self.program.append(functools.partial(_free, regs.dead[i]))
         self.template = template
         self.outputs = tuple(regs.of[o[1]] for o in rec.outputs if o[0] == OP)
         self._plan_backward({steps[i].node: k for i, k in kernels.items()})
+        ops = [s for s in steps if isinstance(s, OpStep)]
+        self._pooled = any(  # large arrays: each thread's pool of buffers for them
+            large(shape, dtype)
+            for s in ops
+            for shape, dtype in zip((s.out_shape, *s.shapes), (s.out_dtype, *s.dtypes))
+        )
+        self._pools = threading.local()
 
     # ------------------------------------------------------------------ forward
     def forward(self, arrays: list, captured: list) -> tuple[tuple, list]:
         """The outputs' arrays and what the backward of each recorded node reads (its ctx, or
         what its kernel keeps)."""
+        if self._pooled:
+            use(self._pools).start()
         R = self.template.copy()
         for r, i in self.loads:
             R[r] = arrays[i]
@@ -215,6 +228,10 @@ class Plan:
             if type(g) is not _ndarray or g.shape != shape or g.dtype is not dtype:
                 program = self._checked_program()
         seeds.clear()
+        add = _add
+        if self._pooled:
+            use(self._pools)
+            add = _sum
         g = None
         X: list = [None] * len(self.contributions)
         free = not state.retain_graph  # as the engine frees each node's saved values
@@ -230,7 +247,7 @@ class Plan:
                 k, target = one
                 a = r[k]
                 old = G[target]
-                G[target] = a if old is None else old + a
+                G[target] = a if old is None else add(old, a)
                 continue
             if type(r) is not tuple:
                 r = (r,)
@@ -242,7 +259,7 @@ class Plan:
                     a = conform(a, shape, dtype, cls, k)
                 if internal:
                     old = G[target]
-                    G[target] = a if old is None else old + a
+                    G[target] = a if old is None else add(old, a)
                 else:
                     X[target] = a
         return tuple(X)
@@ -335,9 +352,13 @@ def _op_step(step: OpStep, inputs: tuple, out: int, node: int) -> Callable:
     return run
 
 
-def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable:
-    """The replay of an op by its kernel; a recorded node keeps what the kernel's rule reads."""
+def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int, step: OpStep) -> Callable:
+    """The replay of an op by its kernel; a recorded node keeps what the kernel's rule reads.
+    A large output is written into a buffer of the replay's pool where the kernel can."""
     f = kernel.forward
+    shape, dtype = step.out_shape, step.out_dtype
+    if kernel.into and large(shape, dtype):
+        f = functools.partial(_into, f, shape, dtype)
     saves = kernel.saves if node >= 0 or kernel.saves is WITH_OUTPUT else NOTHING
     if saves is WITH_OUTPUT:
 
@@ -382,6 +403,24 @@ def _kernel_step(kernel: Kernel, inputs: tuple, out: int, node: int) -> Callable
 
 def _pack(*args: Any) -> tuple:
     return args
+
+
+def _into(f: Callable, shape: tuple, dtype: np.dtype, *args: Any) -> Any:
+    return f(*args, out=buffer(shape, dtype))
+
+
+def _sum(old: Any, a: Any) -> Any:
+    """``old + a`` (gradients of one input), into a pooled buffer where both are large arrays of
+    one shape and dtype."""
+    if (
+        type(old) is _ndarray
+        and old.nbytes >= LARGE
+        and type(a) is _ndarray
+        and a.shape == old.shape
+        and a.dtype is old.dtype
+    ):
+        return np.add(old, a, out=buffer(old.shape, old.dtype))
+    return old + a
 
 
 def _free(regs: tuple, R: list, C: list) -> None:
