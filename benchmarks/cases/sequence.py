@@ -11,7 +11,8 @@ Both models are written once against a library module (``torch`` or ``ember``), 
 libraries run the same program; ember's model gets the PyTorch model's state_dict. The GPT has a
 third column (not with ``--quick``), "torch.compile": a copy of PyTorch's model through
 ``torch.compile``, with the seconds of its first call (the compilation) as a case of its own,
-and a row of its own with ember's model through ``ember.compile`` beside PyTorch eager.
+and rows of their own with ember's model through ``ember.compile`` (default mode, and
+"reduce-overhead", which keeps large buffers between calls) beside PyTorch eager.
 """
 
 from __future__ import annotations
@@ -196,21 +197,24 @@ def run(quick: bool) -> list[Measurement]:
                 impls["torch.compile"] = column[0]
                 results.append(column[1])
         results += interleave("ms/step", impls, repeats=repeats)
-    return results + _gpt_compiled(steps, repeats)
+    for mode in (None, "reduce-overhead"):
+        results += _gpt_compiled(mode, steps, repeats)
+    return results
 
 
-GPT_COMPILED = "gpt step (2 layers, 128 wide, block 64, b32), compiled"
+GPT_COMPILED = f"{GPT_CASE}, compiled"
 
 
-def _gpt_compiled(steps: int, repeats: int) -> list[Measurement]:
+def _gpt_compiled(mode: str | None, steps: int, repeats: int) -> list[Measurement]:
     """ember's GPT through ``ember.compile`` (its first step records) beside PyTorch eager."""
     import ember
 
+    case = GPT_COMPILED if mode is None else f"{GPT_COMPILED}, {mode}"
     models = _twins(gpt_model)
-    models["ember"] = ember.compile(models["ember"])
+    models["ember"] = ember.compile(models["ember"], mode=mode)
     libs = _libs()
     impls = {}
     for name, model in models.items():
         timer = gpt_timer(libs[name], model, steps)
-        impls[name] = lambda timer=timer: {GPT_COMPILED: timer()[GPT_CASE]}
+        impls[name] = lambda timer=timer: {case: timer()[GPT_CASE]}
     return interleave("ms/step", impls, repeats=repeats)

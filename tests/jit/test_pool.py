@@ -43,7 +43,7 @@ def _address(t: ember.Tensor) -> int:
 
 def test_pooled_replays_match_eager_bit_for_bit():
     eager, model = _model(), _model()
-    compiled = ember.compile(lambda x: _forward(model, x))
+    compiled = ember.compile(lambda x: _forward(model, x), mode="reduce-overhead")
     for x in _inputs(4):
         results = []
         for m, fn in ((eager, lambda x: _forward(eager, x)), (model, compiled)):
@@ -59,7 +59,7 @@ def test_pooled_replays_match_eager_bit_for_bit():
 
 def test_outputs_and_saved_values_survive_later_calls():
     eager, model = _model(), _model()
-    compiled = ember.compile(model)
+    compiled = ember.compile(model, mode="reduce-overhead")
     x1, x2 = _inputs(2)
     kept = compiled(x1)  # its graph keeps the saved values of call 1
     row = kept[3]  # a view of the output is kept too
@@ -77,7 +77,7 @@ def test_outputs_and_saved_values_survive_later_calls():
 
 
 def test_a_dropped_output_lends_its_memory_to_the_next_call():
-    compiled = ember.compile(_model())
+    compiled = ember.compile(_model(), mode="reduce-overhead")
     x1, x2 = _inputs(2)
     with ember.no_grad():
         compiled(x1)
@@ -95,7 +95,7 @@ def test_a_dropped_output_lends_its_memory_to_the_next_call():
 
 def test_each_thread_replays_with_its_own_pool():
     eager, model = _model(), _model()
-    compiled = ember.compile(model)
+    compiled = ember.compile(model, mode="reduce-overhead")
     xs = _inputs(4)
     expected = [eager(x)._data for x in xs]
     compiled(xs[0])
@@ -116,7 +116,7 @@ def test_each_thread_replays_with_its_own_pool():
 
 def test_the_pool_keeps_what_the_last_call_took():
     model = _model()
-    compiled = ember.compile(model)
+    compiled = ember.compile(model, mode="reduce-overhead")
     (x,) = _inputs(1)
     compiled(x)
     held = []
@@ -136,3 +136,36 @@ def test_the_pool_keeps_what_the_last_call_took():
     pool.start()
     pool.start()
     assert pool.held() == 0  # not taken in the last call
+
+
+def _peak(step) -> int:
+    """tracemalloc's peak over the second and third calls (the first records)."""
+    import tracemalloc
+
+    step()
+    tracemalloc.start()
+    step()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_only_the_reduce_overhead_modes_keep_buffers():
+    (x,) = _inputs(1)
+    peaks = {}
+    for mode in (None, "default", "reduce-overhead", "max-autotune", "eager"):
+        model = _model()
+        fn = model if mode == "eager" else ember.compile(model, mode=mode)
+
+        def step(fn=fn, model=model):
+            model.zero_grad()
+            fn(x).sum().backward()
+
+        peaks[mode] = _peak(step)
+        if mode != "eager":
+            (program,) = fn.forward._cache.values()
+            assert program.plan._pooled == (mode in ("reduce-overhead", "max-autotune"))
+    # the default replay holds no more memory than eager execution; the pooled ones hold buffers
+    assert peaks[None] <= peaks["eager"] and peaks["default"] <= peaks["eager"]
+    assert peaks["reduce-overhead"] > peaks["eager"]

@@ -12,6 +12,8 @@ from ..jit import CompiledCallable
 from ..nn.module import Module
 from ..nn.optimized import OptimizedModule
 
+KEEPING_MODES = ("reduce-overhead", "max-autotune")  # modes whose replays keep their buffers
+
 
 def compile(
     model: Callable | None = None,
@@ -25,8 +27,10 @@ def compile(
 ) -> Any:
     """Compile a function or an ``nn.Module``; without ``model``, a decorator that does
     (``@ember.compile(fullgraph=True)``). A module comes back as an ``OptimizedModule`` holding
-    it as ``_orig_mod``. ``backend``, ``mode`` and ``options`` are accepted and have no effect:
-    there is one way to replay. With ``disable=True`` the model comes back unchanged."""
+    it as ``_orig_mod``. ``mode="reduce-overhead"`` or ``"max-autotune"`` (the modes in which
+    PyTorch keeps CUDA graphs' memory) keep each replay's large arrays for the next call:
+    faster for large models, more memory held between calls. ``backend`` and ``options`` are
+    accepted and have no effect. With ``disable=True`` the model comes back unchanged."""
     if mode is not None and options is not None:
         raise RuntimeError("Either mode or options can be specified, but both can't be specified")
     if model is None:
@@ -47,12 +51,11 @@ def compile(
         raise RuntimeError("ember.compile: the model must be callable (a function or a Module)")
     if disable:
         return model
+    flags = {"fullgraph": fullgraph, "dynamic": dynamic, "keep_buffers": mode in KEEPING_MODES}
     if isinstance(model, Module):
-        compiled = CompiledCallable(
-            model.__call__, list(model.modules()), fullgraph=fullgraph, dynamic=dynamic
-        )
+        compiled = CompiledCallable(model.__call__, list(model.modules()), **flags)
         return OptimizedModule(model, compiled)
-    return CompiledCallable(model, modules_used_by(model), fullgraph=fullgraph, dynamic=dynamic)
+    return CompiledCallable(model, modules_used_by(model), **flags)
 
 
 def compile_forward(module: Module, *args: Any, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..autograd.grad_mode import state
+from .pool import keeping
 from .replay import Program
 from .signature import UnkeyableError, call_key
 from .tracer import Tracer, Unsupported, user_frame
@@ -23,12 +24,19 @@ class CompiledCallable:
     ``training`` and parameters the signature covers."""
 
     def __init__(
-        self, fn: Callable, modules: list, *, fullgraph: bool = False, dynamic: bool | None = None
+        self,
+        fn: Callable,
+        modules: list,
+        *,
+        fullgraph: bool = False,
+        dynamic: bool | None = None,
+        keep_buffers: bool = False,
     ) -> None:
         self._fn = fn
         self._modules = modules
         self._fullgraph = fullgraph
         self._dynamic = dynamic
+        self._keep_buffers = keep_buffers
         self._cache: dict = {}
         self._lock = threading.Lock()
         self._eager = False
@@ -63,7 +71,8 @@ class CompiledCallable:
             assert tracer.failure is not None
             self._fall_back(*tracer.failure)
             return out
-        program = Program(rec)
+        with keeping(self._keep_buffers):
+            program = Program(rec)
         with self._lock:
             self._cache[key] = program
         return out

@@ -1,6 +1,8 @@
 """Buffers for a replay's large intermediates, so that each call writes into the memory of the
 last instead of asking malloc for fresh pages (which it returns to the system and faults in
-again at every call).
+again at every call). Used by the plans of ``ember.compile(..., mode="reduce-overhead")`` (or
+"max-autotune"): like PyTorch's CUDA graphs in those modes, they keep a call's memory for the
+next, so they hold more memory between calls; the default mode keeps none.
 
 A buffer is free when nothing but its pool refers to it: a register, a saved value, a view (its
 ``base``) or a returned output all hold a reference. A pool belongs to one thread's replays of one
@@ -13,6 +15,8 @@ from __future__ import annotations
 import math
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,10 +26,26 @@ _getrefcount = sys.getrefcount
 _empty = np.empty
 
 
+_planning = threading.local()  # whether the plan being made keeps buffers
+
+
+@contextmanager
+def keeping(enabled: bool) -> Iterator[None]:
+    """Make the plans made inside keep buffers between calls (or not)."""
+    before = getattr(_planning, "enabled", False)
+    _planning.enabled = enabled
+    try:
+        yield
+    finally:
+        _planning.enabled = before
+
+
 def large(shape: tuple | None, dtype: Any) -> bool:
-    """Whether an array of ``shape`` and ``dtype`` (a recorded tensor's) is worth a buffer."""
+    """Whether an array of ``shape`` and ``dtype`` (a recorded tensor's) is worth a buffer, in a
+    plan that keeps buffers (``keeping``)."""
     return (
-        shape is not None
+        getattr(_planning, "enabled", False)
+        and shape is not None
         and isinstance(dtype, np.dtype)
         and math.prod(shape) * dtype.itemsize >= LARGE
     )
