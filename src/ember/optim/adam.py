@@ -10,6 +10,7 @@ import numpy as np
 from .optimizer import (
     Optimizer,
     ParamsT,
+    blocks,
     check_betas,
     check_nonnegative,
     fused_option,
@@ -74,22 +75,22 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = self._zeros(param)
         step = self._count_step(state)
         lr, (beta1, beta2) = group["lr"], group["betas"]
-        g = self._direction(param, grad, group)
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
-        scratch *= 1 - beta1
-        exp_avg += scratch
-        exp_avg_sq *= beta2
-        scratch = np.multiply(g, g, out=scratch)
-        scratch *= 1 - beta2
-        exp_avg_sq += scratch
+        arrays = [param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data]
         if group["amsgrad"]:
-            second = state["max_exp_avg_sq"]._data
-            np.maximum(second, exp_avg_sq, out=second)
-        else:
-            second = exp_avg_sq
-        denom = np.sqrt(second, out=scratch)
-        denom /= math.sqrt(1 - beta2**step)
-        denom += group["eps"]
-        step_dir = np.divide(exp_avg, denom, out=denom)
-        sub_scaled(param, lr / (1 - beta1**step), step_dir)
+            arrays.append(state["max_exp_avg_sq"]._data)
+        scale = lr / (1 - beta1**step)
+        root = math.sqrt(1 - beta2**step)
+        for p, g, exp_avg, exp_avg_sq, *most in blocks(*arrays):
+            g = self._direction(p, g, group)
+            scratch = np.subtract(g, exp_avg, out=np.empty_like(exp_avg))  # the one temporary
+            scratch *= 1 - beta1
+            exp_avg += scratch
+            exp_avg_sq *= beta2
+            scratch = np.multiply(g, g, out=scratch)
+            scratch *= 1 - beta2
+            exp_avg_sq += scratch
+            second = np.maximum(most[0], exp_avg_sq, out=most[0]) if most else exp_avg_sq
+            denom = np.sqrt(second, out=scratch)
+            denom /= root
+            denom += group["eps"]
+            sub_scaled(p, scale, np.divide(exp_avg, denom, out=denom))

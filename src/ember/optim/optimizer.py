@@ -14,7 +14,7 @@ import copy
 import itertools
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -281,6 +281,21 @@ def _cast_state(param: Tensor, key: str, value: Any) -> Any:
 
 
 _CHUNK = 1 << 16  # elements: a float32 scratch of 256 KiB, which stays in the cache
+
+
+def blocks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """Aligned pieces of _CHUNK elements of equally shaped C-contiguous arrays (the arrays whole
+    where they are small or not contiguous), so that an elementwise rule's passes over a piece
+    stay in the cache instead of streaming each whole array through memory once per pass."""
+    first = arrays[0]
+    if first.size <= _CHUNK or not all(
+        a.flags.c_contiguous and a.shape == first.shape for a in arrays
+    ):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, first.size, _CHUNK):
+        yield tuple(a[start : start + _CHUNK] for a in flat)
 
 
 def sub_scaled(param: np.ndarray, scale: float, x: np.ndarray) -> None:

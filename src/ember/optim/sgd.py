@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_nonnegative, fused_option, sub_scaled
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    blocks,
+    check_nonnegative,
+    fused_option,
+    sub_scaled,
+)
 
 
 class SGD(Optimizer):
@@ -62,16 +69,18 @@ class SGD(Optimizer):
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        d_p = self._direction(param, grad, group)
         momentum = group["momentum"]
-        if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = Tensor(d_p, dtype=param.dtype)  # a copy
-                buf = state["momentum_buffer"]._data
-            else:
-                buf = state["momentum_buffer"]._data
+        if momentum != 0 and "momentum_buffer" in state:
+            dampening, nesterov = group["dampening"], group["nesterov"]
+            for p, g, buf in blocks(param, grad, state["momentum_buffer"]._data):
+                d_p = self._direction(p, g, group)
                 buf *= momentum
-                dampening = group["dampening"]
                 buf += (1 - dampening) * d_p if dampening else d_p
+                sub_scaled(p, group["lr"], d_p + momentum * buf if nesterov else buf)
+            return
+        d_p = self._direction(param, grad, group)
+        if momentum != 0:  # the first step: the buffer starts as a copy of the direction
+            state["momentum_buffer"] = Tensor(d_p, dtype=param.dtype)  # a copy
+            buf = state["momentum_buffer"]._data
             d_p = d_p + momentum * buf if group["nesterov"] else buf
         sub_scaled(param, group["lr"], d_p)
