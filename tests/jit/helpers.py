@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any
 
@@ -39,3 +40,21 @@ def no_warnings() -> Any:
     ctx.__enter__()
     warnings.simplefilter("error")
     return ctx
+
+
+def replayed_in_two_threads(compiled: Any, inputs: list, rounds: int) -> dict:
+    """``compiled(x)._data`` for every input, ``rounds`` times over, from two threads at once:
+    keyed by (thread, input index), the last value of each."""
+    got: dict = {}
+
+    def work(k: int) -> None:
+        for _ in range(rounds):
+            for i, x in enumerate(inputs):
+                got[(k, i)] = compiled(x)._data
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got

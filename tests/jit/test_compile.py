@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import warnings
 
 import numpy as np
@@ -12,7 +11,7 @@ import ember
 from ember import nn
 from ember.jit import Unsupported
 
-from .helpers import replays, same
+from .helpers import replayed_in_two_threads, replays, same
 
 
 def _mlp() -> nn.Module:
@@ -245,18 +244,7 @@ def test_two_threads_replay_one_function():
     xs = [ember.tensor(np.full((4, 8), i / 10)) for i in range(8)]
     expected = [((x @ w).tanh() @ w)._data for x in xs]
     compiled(xs[0])
-    got: dict = {}
-
-    def work(k: int) -> None:
-        for _ in range(50):
-            for i, x in enumerate(xs):
-                got[(k, i)] = compiled(x)._data
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = replayed_in_two_threads(compiled, xs, 50)
     assert all(same(v, expected[i]) for (_, i), v in got.items())
 
 

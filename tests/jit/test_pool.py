@@ -3,15 +3,13 @@ something still holds them, one pool per thread, bounded."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 import ember
 from ember import nn
 from ember.jit.pool import LARGE, Pool
 
-from .helpers import replays, same
+from .helpers import replayed_in_two_threads, replays, same
 
 ROWS, WIDTH = 256, 128  # float32 activations of 128 and 256 KiB: pooled
 
@@ -99,18 +97,7 @@ def test_each_thread_replays_with_its_own_pool():
     xs = _inputs(4)
     expected = [eager(x)._data for x in xs]
     compiled(xs[0])
-    got: dict = {}
-
-    def work(k: int) -> None:
-        for _ in range(10):
-            for i, x in enumerate(xs):
-                got[(k, i)] = compiled(x)._data
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    got = replayed_in_two_threads(compiled, xs, 10)
     assert all(same(v, expected[i]) for (_, i), v in got.items())
 
 
