@@ -31,7 +31,7 @@ import numpy as np
 
 from ..ops.activation import Relu, Sigmoid, Tanh
 from ..ops.elementwise import Add, Div, Mul, Neg, Sub
-from ..ops.index import Getitem, _accumulated
+from ..ops.index import Getitem, _accumulated, _add_rows
 from ..ops.linalg import Linear, _rows_times
 from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
 from ..ops.shape import Reshape
@@ -239,22 +239,19 @@ def _second(a: Any, b: Any) -> Any:
 
 
 def _getitem_kernel(step: OpStep) -> Kernel | None:
-    """``a[index]``; for one integer index array (an embedding's rows), the gradient adds ``g``
-    into single entries of the flattened zeros, as ``_add_at`` does for few rows: the same sums
-    in the same order, with the entries' flat indices made in one expression (a negative row's
-    entries count from the end, as the row does)."""
+    """``a[index]``, keeping only the index; for one integer index array (an embedding's rows)
+    the gradient goes straight to the rule's row accumulation, whose bounds the forward has
+    checked: the same sums in the same order."""
     dtype, shape = step.out_dtype, step.shapes[0]
     if id(dtype) not in _FLOAT_IDS or not step.out_shape or step.dtypes[0] is not dtype:
         return None
-    width = np.intp(math.prod(shape[1:]))  # a NumPy integer: a narrow index's products widen
-    columns = np.arange(width)
 
     def backward(index: Any, g: np.ndarray) -> tuple:
         rows = index[0] if type(index) is tuple and len(index) == 1 else None
-        if type(rows) is not _ndarray or rows.dtype.kind != "i":
+        if type(rows) is not _ndarray or rows.dtype.kind not in "iu":
             return _accumulated(g, index, shape), None
         out = np.zeros(shape, g.dtype)
-        np.add.at(out.reshape(-1), (rows[..., None] * width + columns).reshape(-1), g.reshape(-1))
+        _add_rows(out, rows, g)  # the forward has checked the rows' bounds
         return out, None
 
     return Kernel(step.args, functools.partial(Getitem.forward, _SINK), _second, backward)

@@ -81,14 +81,12 @@ def _add_at(out: Any, index: tuple, values: Any) -> None:
     rows = index[0]
     if (
         len(index) == 1
-        and rows.ndim == 1
         and rows.dtype.kind in "iu"
         and values.shape == rows.shape + out.shape[1:]
         and out.flags.c_contiguous
         and (not rows.size or (-out.shape[0] <= rows.min() and rows.max() < out.shape[0]))
     ):
-        # in intp: a narrow index's rows times the row width would overflow its own dtype
-        _add_rows(out, xp.where(rows < 0, rows + xp.intp(out.shape[0]), rows), values)
+        _add_rows(out, rows, values)
     else:  # add.at raises its error for an index out of bounds
         xp.add.at(out, index, values)
 
@@ -97,12 +95,15 @@ _ROWS_MIN = 256  # below this many rows the rounds cost more than add.at on sing
 
 
 def _add_rows(out: Any, rows: Any, values: Any) -> None:
-    """``out[rows] += values`` for rows (in bounds, not negative) of a C-contiguous ``out``
-    with the sums add.at makes: each row's values added left to right. add.at over rows takes
-    1.1 us a row; this adds one round of repeats at a time for many rows, else runs add.at
-    on single entries (a few times faster than on rows)."""
+    """``out[rows] += values`` for integer ``rows`` in bounds (a negative one counts from the
+    end) of a C-contiguous ``out``, ``values`` of shape ``rows.shape + out.shape[1:]``, with the
+    sums add.at makes: each row's values added in the index's order. add.at over rows takes
+    1.1 us a row; this adds one round of repeats at a time for many rows, else runs add.at on
+    single entries (a few times faster than on rows)."""
+    rows = rows.reshape(-1)
     n = rows.shape[0]
     if n >= _ROWS_MIN:
+        rows = xp.where(rows < 0, rows + xp.intp(out.shape[0]), rows)  # one name per row
         order = xp.argsort(rows, kind="stable")
         ordered = rows[order]
         first = xp.ones(n, dtype=bool)
@@ -111,6 +112,7 @@ def _add_rows(out: Any, rows: Any, values: Any) -> None:
         repeat = xp.arange(n) - xp.repeat(starts, xp.diff(starts, append=n))  # occurrence
         rounds = xp.bincount(repeat)
         if len(rounds) <= n // 8:  # else one row repeated most of the time: many rounds
+            values = values.reshape((n, *out.shape[1:]))
             by_round = xp.argsort(repeat, kind="stable")  # in a round, each row at most once
             done = 0
             for count in rounds.tolist():
@@ -118,7 +120,9 @@ def _add_rows(out: Any, rows: Any, values: Any) -> None:
                 out[ordered[pick]] += values[order[pick]]
                 done += count
             return
-    width = math.prod(out.shape[1:])
+    # An intp width: a narrow index's products widen instead of overflowing its own dtype;
+    # a negative row's entries count from the end of the flat array, as the row does.
+    width = xp.intp(math.prod(out.shape[1:]))
     entries = (rows[:, None] * width + xp.arange(width)).reshape(-1)
     xp.add.at(out.reshape(-1), entries, values.reshape(-1))
 
