@@ -33,7 +33,13 @@ from ..ops.activation import Relu, Sigmoid, Tanh
 from ..ops.elementwise import Add, Div, Mul, Neg, Sub
 from ..ops.index import Getitem, _accumulated, _add_rows
 from ..ops.linalg import Linear, _rows_times
-from ..ops.nn import ClassCoefficients, CrossEntropy, _class_zero_offsets
+from ..ops.nn import (
+    ClassCoefficients,
+    CrossEntropy,
+    target_entries,
+    target_loss,
+    target_slope,
+)
 from ..ops.shape import Reshape
 from ..ops.transcendental import Exp
 from .pool import large, like
@@ -48,7 +54,7 @@ NOTHING, OUTPUT, INPUTS, WITH_OUTPUT = "nothing", "output", "inputs", "with outp
 _quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 _add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
-_neg, _max, _greater, _not_equal = np.negative, np.maximum, np.greater, np.not_equal
+_neg, _max, _greater = np.negative, np.maximum, np.greater
 _matmul = np.matmul
 _ndarray = np.ndarray
 _ONE = {d: np.ones((), d) for d in FLOATS}
@@ -325,8 +331,8 @@ def _coefficients_kernel(step: OpStep) -> Kernel:
 
 def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
     """Cross-entropy of class-index targets summed (or averaged by a divisor), on the path of
-    CrossEntropy's forward and array rule where ``coef`` has one weight per target; the mask
-    ``coef != 0`` made once, and class 1's offset of 1 not multiplied in (the same integers)."""
+    CrossEntropy's forward and array rule where ``coef`` has one weight per target (the same
+    functions), its large temporaries written into the replay's buffers."""
     x_shape, coef_shape = step.shapes[:2]
     dtype = step.out_dtype
     _, _, dim, reduce, target, divisor = step.args
@@ -343,31 +349,23 @@ def _cross_entropy_kernel(step: OpStep) -> Kernel | None:
         or step.needs[1]
     ):
         return None
-    axes = (dim.value,)
+    d, axes = dim.value, (dim.value,)
     pool = large(x_shape, dtype)
-    offsets, stride = _class_zero_offsets(x_shape, dim.value)
-    spread = (*coef_shape[: dim.value], 1, *coef_shape[dim.value :])  # expand_dims's shape
 
-    def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, d: Any) -> tuple:
+    def forward(x: Any, coef: Any, _dim: Any, _reduce: Any, t: Any, divide: Any) -> tuple:
         shifted = _sub(x, x.max(axis=axes, keepdims=True), out=like(x) if pool else None)
         e = np.exp(shifted, out=like(x) if pool else None)
         total = e.sum(axis=axes, keepdims=True)
-        counts = _not_equal(coef, 0)
-        picked = np.where(counts, t, 0)
-        at = offsets + (picked if stride == 1 else picked * stride)
-        terms = _mul(coef, _sub(shifted.reshape(-1)[at], np.log(total).reshape(at.shape)))
-        loss = -np.where(counts, terms, 0)
-        s = loss.sum()
-        out = s / d if d else s + math.nan
-        return np.asarray(out), (e, total, at, coef, d)
+        at = target_entries(t, coef, x_shape, d)
+        s = target_loss(shifted, total, coef, at).sum()
+        out = s / divide if divide else s + math.nan
+        return np.asarray(out), (e, total, at, coef, divide)
 
     def backward(saved: tuple, g: np.ndarray) -> tuple:
-        e, total, at, coef, d = saved
-        if d:
-            g = g / d
-        grad_x = _div(e, total, out=like(e) if pool else None)
-        _mul(grad_x, coef.reshape(spread), out=grad_x)
-        grad_x.reshape(-1)[at] -= coef
+        e, total, at, coef, divide = saved
+        if divide:
+            g = g / divide
+        grad_x = target_slope(e, total, coef, at, d, out=like(e) if pool else None)
         grad_x *= g
         return grad_x, None, None, None, None, None
 

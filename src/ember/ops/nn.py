@@ -158,10 +158,8 @@ class CrossEntropy(Op):
                 terms = xp.where(coef != 0, terms, 0)
             loss = -terms.sum(axis=dim)
         else:
-            ctx.at = at = _target_entries(target, coef, x.shape, dim)
-            terms = coef * (shifted.reshape(-1)[at] - xp.log(total).reshape(at.shape))
-            # PyTorch reads only the target's term: another class's -inf logit is no nan
-            loss = -xp.where(coef != 0, terms, 0)
+            ctx.at = at = target_entries(target, coef, x.shape, dim)
+            loss = target_loss(shifted, total, coef, at)
         if not reduce:
             return loss
         summed = loss.sum()
@@ -192,8 +190,7 @@ class CrossEntropy(Op):
                 grad_x = (e / total) * coef.sum(axis=axes, keepdims=True)
                 grad_x -= coef
             else:
-                grad_x = (e / total) * xp.expand_dims(coef, ctx.dim)
-                grad_x.reshape(-1)[at] -= coef  # grad_x is new, so reshape gives a view
+                grad_x = target_slope(e, total, coef, at, ctx.dim)
             grad_x *= grad_out
         if need_coef:
             grad_coef = -grad_out * log_softmax_array(x, axes)
@@ -214,7 +211,24 @@ class CrossEntropy(Op):
         return out / divisor if divisor else out + nan
 
 
-def _target_entries(target: Any, weight: Any, shape: tuple, dim: int) -> Any:
+def target_loss(shifted: Any, total: Any, weight: Any, at: Any) -> Any:
+    """Per target, -weight log p_target from x - max(x) (``shifted``) and the exp's sum over the
+    class dim; 0 where the weight is 0 (PyTorch reads only the target's term, so another
+    class's -inf logit is no NaN)."""
+    terms = weight * (shifted.reshape(-1)[at] - xp.log(total).reshape(at.shape))
+    return -xp.where(weight != 0, terms, 0)
+
+
+def target_slope(e: Any, total: Any, weight: Any, at: Any, dim: int, out: Any = None) -> Any:
+    """d loss / d x of ``target_loss`` (before the loss's own gradient): softmax times each
+    target's weight, less the weight at the target; written into ``out`` where given."""
+    slope = xp.divide(e, total, out=out)
+    slope *= weight.reshape((*weight.shape[:dim], 1, *weight.shape[dim:]))  # classes: 1
+    slope.reshape(-1)[at] -= weight  # slope is new (or out, C-contiguous): reshape is a view
+    return slope
+
+
+def target_entries(target: Any, weight: Any, shape: tuple, dim: int) -> Any:
     """Where each target's entry sits in a C-contiguous array of the input's ``shape``: flat
     indices of the target's shape (ignored targets, of weight 0, point at class 0)."""
     offsets, stride = _class_zero_offsets(shape, dim)
