@@ -299,16 +299,16 @@ def blocks(*arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
 
 
 def sub_scaled(param: np.ndarray, scale: float, x: np.ndarray) -> None:
-    """``param -= scale * x`` in place. A large contiguous ``param`` is updated chunk by chunk
+    """``param -= scale * x`` in place. A large contiguous ``param`` is updated block by block
     through one cache-sized scratch: no temporary the size of ``x``, and about 40% faster."""
-    if param.size <= _CHUNK or not (param.flags.c_contiguous and x.flags.c_contiguous):
-        param -= scale * x
-        return
-    flat_p, flat_x = param.reshape(-1), x.reshape(-1)
-    scratch = np.empty(_CHUNK, x.dtype)
-    for start in range(0, flat_p.size, _CHUNK):
-        part = flat_x[start : start + _CHUNK]
-        flat_p[start : start + _CHUNK] -= np.multiply(part, scale, out=scratch[: part.size])
+    scratch = None
+    for p, part in blocks(param, x):
+        if part is x:  # small or not contiguous: one pass over the whole
+            p -= scale * part
+            return
+        if scratch is None:
+            scratch = np.empty(_CHUNK, x.dtype)
+        p -= np.multiply(part, scale, out=scratch[: part.size])
 
 
 def scalar_state(value: float) -> Tensor:
